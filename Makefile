@@ -1,0 +1,60 @@
+# calibpipe-tasks: `make run` runs the molecular-atmosphere workflow on bundled sample data,
+# `make test` runs the whole test suite. Both create the virtual environment first.
+
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+RUN_OUT ?= run-output
+WORKFLOW ?= cwl/workflows/molecular-atmosphere.cwl
+JOB ?= cwl/jobs/molecular-atmosphere.yml
+CONTAINER ?=
+PYTEST_ARGS ?=
+export PATH := $(BIN):$(PATH)
+
+# A Python >= 3.12 (ctapipe >= 0.29 needs it): $PYTHON, then PATH, then pyenv's versions.
+define FIND_PYTHON
+for c in "$${PYTHON:-}" python3.12 python3.13 python3; do \
+  [ -n "$$c" ] || continue; \
+  if command -v "$$c" >/dev/null 2>&1 && "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+    command -v "$$c"; exit 0; fi; \
+done; \
+if command -v pyenv >/dev/null 2>&1; then \
+  for p in "$$(pyenv root)"/versions/3.1[2-9]*/bin/python3; do \
+    if [ -x "$$p" ]; then echo "$$p"; exit 0; fi; done; fi; \
+exit 1
+endef
+
+.PHONY: install run test lint format bench images clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@py="$$($(FIND_PYTHON))" || { echo "error: no Python >= 3.12 found (set PYTHON=/path/to/python3.12)" >&2; exit 1; }; \
+	echo "creating $(VENV) with $$py"; \
+	[ -x $(VENV)/bin/python ] || "$$py" -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[all,test]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	@rm -rf $(RUN_OUT) && mkdir -p $(RUN_OUT)
+	$(BIN)/cwltool $(if $(CONTAINER),--$(CONTAINER),--no-container) --outdir $(RUN_OUT) $(WORKFLOW) $(JOB)
+	@echo; echo "outputs of $(WORKFLOW) are in $(CURDIR)/$(RUN_OUT)/:"; ls -1 $(RUN_OUT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(RUN_OUT) .pytest_cache build *.egg-info

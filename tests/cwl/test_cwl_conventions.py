@@ -1,0 +1,82 @@
+"""Every CWL file follows the collection's conventions (DESIGN.md §4) and validates."""
+
+import subprocess
+
+import pytest
+from conftest import CWL_DIR
+from ruamel.yaml import YAML
+
+from calibpipe_tasks import __version__
+from calibpipe_tasks.steps import STEP_MODULES
+
+TOOLS = sorted((CWL_DIR / "tools").glob("*.cwl"))
+WORKFLOWS = sorted((CWL_DIR / "workflows").glob("*.cwl"))
+JOBS = sorted((CWL_DIR / "jobs").glob("*.yml"))
+
+
+def load(path):
+    return YAML(typ="safe", pure=True).load(path.read_text())
+
+
+def _ids(paths):
+    return [p.name for p in paths]
+
+
+def test_every_step_has_a_tool_and_every_tool_a_job():
+    assert {p.stem for p in TOOLS} == set(STEP_MODULES)
+    job_names = {p.stem for p in JOBS}
+    for cwl in TOOLS + WORKFLOWS:
+        assert cwl.stem in job_names, f"no job file cwl/jobs/{cwl.stem}.yml"
+
+
+@pytest.mark.parametrize("path", TOOLS + WORKFLOWS, ids=_ids(TOOLS + WORKFLOWS))
+def test_cwltool_validates(path):
+    result = subprocess.run(["cwltool", "--validate", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "is valid CWL" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("path", TOOLS, ids=_ids(TOOLS))
+def test_tool_conventions(path):
+    tool = load(path)
+    assert tool["cwlVersion"] == "v1.2"
+    assert tool["class"] == "CommandLineTool"
+    assert tool["baseCommand"] == ["calibpipe-tasks", path.stem]
+    assert tool.get("label") and tool.get("doc")
+    assert tool["temporaryFailCodes"] == [100]
+    assert tool["permanentFailCodes"] == [2, 3]
+    assert "DockerRequirement" not in tool.get("requirements", {})
+    assert tool["hints"]["DockerRequirement"]["dockerPull"].endswith(f":{__version__}")
+    assert "EnvVarRequirement" not in tool.get("requirements", {})
+    for section in ("inputs", "outputs"):
+        for name, spec in tool[section].items():
+            assert spec.get("label") and spec.get("doc"), f"{section}.{name} needs label and doc"
+    globs = [o["outputBinding"]["glob"] for o in tool["outputs"].values()]
+    assert len(globs) == len(set(globs)), "output globs must be unique"
+    assert f"{path.stem}.provenance.json" in globs
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=_ids(WORKFLOWS))
+def test_workflow_is_flat(path):
+    """The WMS translator accepts only CommandLineTool/ExpressionTool steps."""
+    workflow = load(path)
+    assert workflow["class"] == "Workflow" and workflow.get("label") and workflow.get("doc")
+    for name, step in workflow["steps"].items():
+        run = step["run"]
+        assert isinstance(run, str) and run.startswith("../tools/"), f"step {name}: {run}"
+        assert load((path.parent / run).resolve())["class"] in ("CommandLineTool", "ExpressionTool")
+
+
+@pytest.mark.parametrize("path", JOBS, ids=_ids(JOBS))
+def test_job_files_use_path_not_location(path):
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("class") in ("File", "Directory"):
+                assert "path" in node and "location" not in node, node
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(load(path))

@@ -1,0 +1,78 @@
+"""12-MACOBAC against the published Scripps monthly values."""
+
+import pytest
+from astropy.table import Table
+from conftest import DATA, error_lines
+
+from calibpipe_tasks import units
+
+CO2 = DATA / "scripps_monthly_in_situ_co2_mlo.csv"
+
+# Scripps monthly Mauna Loa values (column 5, ppm) from the record, Jul 2022 - Jun 2023
+PUBLISHED_2022_07_TO_2023_06 = [
+    418.68, 416.76, 415.41, 415.31, 417.04, 418.57,
+    419.24, 420.33, 420.51, 422.73, 423.78, 423.39,
+]
+
+
+def read(path):
+    units.enable()
+    return Table.read(path, format="ascii.ecsv")
+
+
+def test_last_twelve_valid_months(run_cli, tmp_path):
+    result = run_cli("compute-macobac", "--co2-file", CO2, cwd=tmp_path)
+    assert result.code == 0, result.err
+    table = read(tmp_path / "macobac.ecsv")
+    assert len(table) == 1
+    expected = sum(PUBLISHED_2022_07_TO_2023_06) / 12
+    assert table["co2_concentration"].unit.to_string() == "ppm"
+    assert table["co2_concentration"][0] == pytest.approx(expected, abs=1e-6)
+    assert table["first_month"][0] == "2022-07" and table["last_month"][0] == "2023-06"
+    assert table["estimation_date"][0] == "2023-06-30"
+    assert table.meta["months_used"][0] == "2022-07"
+
+
+def test_until_skips_missing_months(run_cli, tmp_path):
+    """1958: Jun and Oct are missing (-99.99); the 12 valid months up to 1959-05 start in 1958-04."""
+    result = run_cli("compute-macobac", "--co2-file", CO2, "--until", "1959-05-31", cwd=tmp_path)
+    assert result.code == 0, result.err
+    table = read(tmp_path / "macobac.ecsv")
+    months = table.meta["months_used"]
+    assert "1958-06" not in months and "1958-10" not in months
+    assert months[0] == "1958-04" and months[-1] == "1959-05" and len(months) == 12
+    published = [317.45, 317.51, 315.87, 314.93, 313.21, 313.33,
+                 314.67, 315.58, 316.49, 316.65, 317.72, 318.29]
+    assert table["co2_concentration"][0] == pytest.approx(sum(published) / 12, abs=1e-6)
+
+
+def test_until_mid_month_uses_only_completed_months(run_cli, tmp_path):
+    result = run_cli("compute-macobac", "--co2-file", CO2, "--until", "2023-06-15", cwd=tmp_path)
+    assert result.code == 0
+    table = read(tmp_path / "macobac.ecsv")
+    assert table["last_month"][0] == "2023-05"
+    assert table["estimation_date"][0] == "2023-06-15"
+
+
+def test_fewer_than_twelve_valid_months_is_exit_3(run_cli, tmp_path):
+    result = run_cli("compute-macobac", "--co2-file", CO2, "--until", "1959-01-31", cwd=tmp_path)
+    assert result.code == 3
+    (line,) = error_lines(result.err)
+    assert str(CO2) in line and "fewer than 12 valid monthly CO2 values" in line
+    assert not (tmp_path / "macobac.ecsv").exists()
+
+
+@pytest.mark.parametrize("content", [b"", b"\x89PNG\r\n\x1a\n\x00\x00binary"])
+def test_empty_or_binary_file_is_exit_3(run_cli, tmp_path, content):
+    bad = tmp_path / "co2.csv"
+    bad.write_bytes(content)
+    result = run_cli("compute-macobac", "--co2-file", bad, cwd=tmp_path)
+    assert result.code == 3
+    (line,) = error_lines(result.err)
+    assert line.startswith(f"calibpipe-tasks compute-macobac: error: {bad}:")
+
+
+def test_bad_until_date_is_exit_2(run_cli, tmp_path):
+    result = run_cli("compute-macobac", "--co2-file", CO2, "--until", "2023-13-01", cwd=tmp_path)
+    assert result.code == 2
+    assert "not a date" in result.err
