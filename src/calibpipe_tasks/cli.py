@@ -153,17 +153,33 @@ def _dump_config(parser, args):
 
 def _add_common_arguments(parser, step_name):
     group = parser.add_argument_group("common options (every step)")
-    group.add_argument("--config", type=Path, metavar="FILE.yaml",
-                       help="YAML file with options of this step (flags override it)")
-    group.add_argument("--dump-config", action="store_true",
-                       help="print the resolved options as YAML and exit")
-    group.add_argument("--log-level", default="INFO",
-                       choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="logging level")
-    group.add_argument("--provenance-log", default=f"{step_name}.provenance.json",
-                       metavar="NAME",
-                       help="basename of the provenance record written to the output directory")
-    group.add_argument("--output-dir", type=Path, default=Path("."),
-                       help="directory for the products (default: the working directory)")
+    group.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE.yaml",
+        help="YAML file with options of this step (flags override it)",
+    )
+    group.add_argument(
+        "--dump-config", action="store_true", help="print the resolved options as YAML and exit"
+    )
+    group.add_argument(
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="logging level",
+    )
+    group.add_argument(
+        "--provenance-log",
+        default=f"{step_name}.provenance.json",
+        metavar="NAME",
+        help="basename of the provenance record written to the output directory",
+    )
+    group.add_argument(
+        "--output-dir",
+        type=Path,
+        default=Path("."),
+        help="directory for the products (default: the working directory)",
+    )
 
 
 def build_parser(step_name):
@@ -267,9 +283,7 @@ def main(argv=None):
         return 0
     step_name = argv[0]
     if step_name not in STEP_MODULES:
-        print(
-            f"{PROG}: error: unknown step {step_name!r} (see '{PROG} --help')", file=sys.stderr
-        )
+        print(f"{PROG}: error: unknown step {step_name!r} (see '{PROG} --help')", file=sys.stderr)
         return EXIT_USAGE
     return run_step(step_name, argv[1:])
 

@@ -34,7 +34,9 @@ def check_writable_directory(directory):
     try:
         fd, probe = tempfile.mkstemp(prefix=".calibpipe-probe-", dir=directory)
     except OSError as err:
-        raise UsageError(f"{directory}: output directory is not writable ({err.strerror})") from None
+        raise UsageError(
+            f"{directory}: output directory is not writable ({err.strerror})"
+        ) from None
     os.close(fd)
     os.unlink(probe)
 

@@ -23,9 +23,16 @@ def run_engine(engine, cwl, job, outdir, tmp_path):
         cmd = ["cwltool", "--no-container", "--quiet", "--outdir", str(outdir)]
     else:
         cmd = [
-            "toil-cwl-runner", "--no-container", "--logLevel", "ERROR",
-            "--jobStore", f"file:{tmp_path / 'jobstore'}", "--workDir", str(tmp_path),
-            "--outdir", str(outdir),
+            "toil-cwl-runner",
+            "--no-container",
+            "--logLevel",
+            "ERROR",
+            "--jobStore",
+            f"file:{tmp_path / 'jobstore'}",
+            "--workDir",
+            str(tmp_path),
+            "--outdir",
+            str(outdir),
         ]
     result = subprocess.run([*cmd, str(cwl), str(job)], capture_output=True, text=True)
     assert result.returncode == 0, f"{engine} failed:\n{result.stderr[-4000:]}"

@@ -10,8 +10,18 @@ CO2 = DATA / "scripps_monthly_in_situ_co2_mlo.csv"
 
 # Scripps monthly Mauna Loa values (column 5, ppm) from the record, Jul 2022 - Jun 2023
 PUBLISHED_2022_07_TO_2023_06 = [
-    418.68, 416.76, 415.41, 415.31, 417.04, 418.57,
-    419.24, 420.33, 420.51, 422.73, 423.78, 423.39,
+    418.68,
+    416.76,
+    415.41,
+    415.31,
+    417.04,
+    418.57,
+    419.24,
+    420.33,
+    420.51,
+    422.73,
+    423.78,
+    423.39,
 ]
 
 
@@ -41,8 +51,20 @@ def test_until_skips_missing_months(run_cli, tmp_path):
     months = table.meta["months_used"]
     assert "1958-06" not in months and "1958-10" not in months
     assert months[0] == "1958-04" and months[-1] == "1959-05" and len(months) == 12
-    published = [317.45, 317.51, 315.87, 314.93, 313.21, 313.33,
-                 314.67, 315.58, 316.49, 316.65, 317.72, 318.29]
+    published = [
+        317.45,
+        317.51,
+        315.87,
+        314.93,
+        313.21,
+        313.33,
+        314.67,
+        315.58,
+        316.49,
+        316.65,
+        317.72,
+        318.29,
+    ]
     assert table["co2_concentration"][0] == pytest.approx(sum(published) / 12, abs=1e-6)
 
 

@@ -47,7 +47,9 @@ def read_scripps_monthly_co2(path):
         with open(path, encoding="utf-8", errors="strict") as f:
             lines = f.read().splitlines()
     except UnicodeDecodeError:
-        raise InputDataError(path, "not a text file (expected the Scripps monthly CO2 CSV)") from None
+        raise InputDataError(
+            path, "not a text file (expected the Scripps monthly CO2 CSV)"
+        ) from None
     if not lines:
         raise InputDataError(path, "file is empty")
     rows = []
@@ -56,13 +58,19 @@ def read_scripps_monthly_co2(path):
         if not fields[0].isdigit():
             continue  # quoted header or column titles
         if len(fields) < 5:
-            raise InputDataError(path, f"line {number}: expected at least 5 columns, got {len(fields)}")
+            raise InputDataError(
+                path, f"line {number}: expected at least 5 columns, got {len(fields)}"
+            )
         try:
             rows.append((int(fields[0]), int(fields[1]), float(fields[4])))
         except ValueError:
-            raise InputDataError(path, f"line {number}: not a number in columns 1, 2 or 5") from None
+            raise InputDataError(
+                path, f"line {number}: not a number in columns 1, 2 or 5"
+            ) from None
     if not rows:
-        raise InputDataError(path, "no monthly data rows found (is this the Scripps monthly CO2 CSV?)")
+        raise InputDataError(
+            path, "no monthly data rows found (is this the Scripps monthly CO2 CSV?)"
+        )
     data = np.array(rows, dtype=float)
     year = data[:, 0].astype(int)
     month = data[:, 1].astype(int)

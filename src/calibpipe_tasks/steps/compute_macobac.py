@@ -30,10 +30,17 @@ def iso_date(text):
 
 
 def add_arguments(parser):
-    parser.add_argument("--co2-file", required=True,
-                        help="Scripps monthly in-situ CO2 CSV (monthly_in_situ_co2_mlo.csv)")
-    parser.add_argument("--until", type=iso_date, default=None,
-                        help="use only months that ended on or before this date (YYYY-MM-DD)")
+    parser.add_argument(
+        "--co2-file",
+        required=True,
+        help="Scripps monthly in-situ CO2 CSV (monthly_in_situ_co2_mlo.csv)",
+    )
+    parser.add_argument(
+        "--until",
+        type=iso_date,
+        default=None,
+        help="use only months that ended on or before this date (YYYY-MM-DD)",
+    )
 
 
 def _last_day(year, month):
@@ -80,13 +87,15 @@ def run(args, ctx):
     table["last_month"].description = "last month averaged (YYYY-MM)"
     table["estimation_date"] = [estimation_date.isoformat()]
     table["estimation_date"].description = "date the value applies to (YYYY-MM-DD)"
-    table.meta.update({
-        "product": "12-MACOBAC",
-        "use_case": "UC-120-1.2",
-        "months_used": months,
-        "source": "Scripps CO2 Program, Mauna Loa in-situ monthly record, column 5 (ppm)",
-        "source_file": path.name,
-        "citation": "C. D. Keeling et al., SIO Reference Series No. 01-06 (2001)",
-    })
+    table.meta.update(
+        {
+            "product": "12-MACOBAC",
+            "use_case": "UC-120-1.2",
+            "months_used": months,
+            "source": "Scripps CO2 Program, Mauna Loa in-situ monthly record, column 5 (ppm)",
+            "source_file": path.name,
+            "citation": "C. D. Keeling et al., SIO Reference Series No. 01-06 (2001)",
+        }
+    )
     table.write(ctx.output(OUTPUT), format="ascii.ecsv", overwrite=True)
     ctx.extra_provenance["co2_concentration_ppm"] = float(table["co2_concentration"][0])
