@@ -60,8 +60,9 @@ def test_missing_required_option_is_one_line_exit_2(run_cli, tmp_path):
 def test_missing_input_file_names_the_file(run_cli, tmp_path):
     result = run_cli("compute-macobac", "--co2-file", tmp_path / "nope.csv", cwd=tmp_path)
     assert result.code == 2
+    missing = tmp_path / "nope.csv"
     assert error_lines(result.err) == [
-        f"calibpipe-tasks compute-macobac: error: {tmp_path / 'nope.csv'}: input file does not exist"
+        f"calibpipe-tasks compute-macobac: error: {missing}: input file does not exist"
     ]
 
 

@@ -57,7 +57,7 @@ _ALIASES = {
 
 
 def get_site(name):
-    """Return the :class:`Site` called ``name`` (case-insensitive; ``ctao-north``, ``Paranal``... ok).
+    """Return the :class:`Site` called ``name`` (case-insensitive; aliases such as ``Paranal``).
 
     Raises
     ------

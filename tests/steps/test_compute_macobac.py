@@ -44,7 +44,7 @@ def test_last_twelve_valid_months(run_cli, tmp_path):
 
 
 def test_until_skips_missing_months(run_cli, tmp_path):
-    """1958: Jun and Oct are missing (-99.99); the 12 valid months up to 1959-05 start in 1958-04."""
+    """1958-06 and 1958-10 are missing (-99.99): the 12 valid months to 1959-05 start 1958-04."""
     result = run_cli("compute-macobac", "--co2-file", CO2, "--until", "1959-05-31", cwd=tmp_path)
     assert result.code == 0, result.err
     table = read(tmp_path / "macobac.ecsv")

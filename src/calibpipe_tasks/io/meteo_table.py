@@ -56,7 +56,9 @@ def read_meteo_table(path):
     try:
         table = Table.read(path, format="ascii.ecsv")
     except Exception as err:  # astropy raises many types for malformed files
-        raise InputDataError(path, f"not a readable ECSV table ({type(err).__name__}: {err})")
+        raise InputDataError(
+            path, f"not a readable ECSV table ({type(err).__name__}: {err})"
+        ) from None
     check_meteo_table(table, path)
     if not isinstance(table["time"], Time):
         table["time"] = Time(table["time"], scale="utc")

@@ -71,9 +71,12 @@ def run(args, ctx):
         )
     except ValueError as err:
         when = f" up to {args.until}" if args.until else ""
-        raise InputDataError(path, f"fewer than {N_MONTHS} valid monthly CO2 values{when} ({err})")
+        message = f"fewer than {N_MONTHS} valid monthly CO2 values{when} ({err})"
+        raise InputDataError(path, message) from None
 
-    months = [f"{y:04d}-{m:02d}" for y, m in zip(record.year[used], record.month[used])]
+    months = [
+        f"{y:04d}-{m:02d}" for y, m in zip(record.year[used], record.month[used], strict=True)
+    ]
     last_year, last_month = int(record.year[used[-1]]), int(record.month[used[-1]])
     estimation_date = args.until or _last_day(last_year, last_month)
     table = Table()
