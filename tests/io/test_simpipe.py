@@ -337,3 +337,12 @@ def test_ctapipe_five_layer_profile_from_manifest_fit(exchange):
 def test_fit_fixture_is_corsika_model_one():
     fit = corsika_us_standard_fit()
     assert list(fit["c"]) == pytest.approx([9.9418638, 8.7815355, 6.3614304, 7.7217016, 1e4])
+
+
+def test_fast_ecsv_writer_equals_astropy(exchange, tmp_path):
+    """write_ecsv prints the rows itself (speed); astropy's writer gives the same bytes."""
+    directory, names, *_ = exchange
+    for role in ("atmospheric_profile_asset", "atmospheric_transmission_asset"):
+        table = read_ecsv(directory / names[role])
+        table.write(tmp_path / "astropy.ecsv", format="ascii.ecsv", overwrite=True)
+        assert (tmp_path / "astropy.ecsv").read_bytes() == (directory / names[role]).read_bytes()

@@ -156,13 +156,10 @@ def format_atm_trans(
     text = _comment_lines(header_lines)
     h1 = " ".join(f"{h:.3f}" for h in altitude)
     text.append(f"# H2= {float(observation_level_km):.3f}, H1= {h1}\n")
-    cells = np.where(
-        np.isfinite(tau),
-        np.char.mod("%14.7e", np.where(np.isfinite(tau), tau, 0.0)),
-        f"{MISSING_OPTICAL_DEPTH:14.2f}",
-    )
-    for wl, row in zip(wavelength, cells, strict=True):
-        text.append(f"{wl:8.2f} " + " ".join(row) + "\n")
+    row_format = "{:8.2f} " + " ".join(["{:14.7e}"] * altitude.size) + "\n"
+    rows = "".join(row_format.format(wl, *row) for wl, row in zip(wavelength, tau, strict=True))
+    # NaN prints as "nan" right-aligned in 14 characters: make it sim_telarray's missing marker
+    text.append(rows.replace(f"{'nan':>14}", f"{MISSING_OPTICAL_DEPTH:14.2f}"))
     return "".join(text)
 
 
