@@ -304,6 +304,20 @@ BAD_SETS = [
         "site is 'South'",
     ),
     (
+        "fit layers out of order",
+        lambda d: edit_json(
+            d, MANIFEST, lambda m: m["five_layer_fit"]["layers"].reverse(), refresh=False
+        ),
+        MANIFEST,
+        "five_layer_fit layers must be 1-5",
+    ),
+    (
+        "profile starts above the observation level",
+        lambda d: edit_table(d, PROFILE, lambda t: t.remove_rows([0, 1, 2])),
+        PROFILE,
+        "profile starts at 3 km, above the observation level 2.15 km",
+    ),
+    (
         "not JSON",
         lambda d: (d / MANIFEST).write_text("{not json"),
         MANIFEST,

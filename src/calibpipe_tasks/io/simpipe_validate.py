@@ -16,8 +16,10 @@
    astropy; float64; no NaN or infinity; meta ``parameter_name``,
    ``parameter_version``, ``instrument``, ``site`` equal to the record's; for the
    transmission a numeric ``observatory_level`` equal to the manifest's;
-5. physical sanity: altitude increasing; density and thickness decreasing with
-   altitude and positive; n-1 > 0; optical depth >= 0, not decreasing with
+5. physical sanity: altitude increasing, the profile starting at or below the
+   observation level; density and thickness decreasing with altitude and positive;
+   n-1 > 0; the 5-layer fit's layers 1-5 in increasing height; optical depth >= 0,
+   not decreasing with
    altitude, not increasing with wavelength, every emission altitude above the
    observation level;
 6. the native files hold the same numbers as the assets (to their printed precision):
@@ -428,6 +430,14 @@ def validate_exchange(manifest_path, files=None):
             manifest_path,
             f"site {site['name']} has instrument {known.instrument}, not {site['instrument']}",
         )
+    layers = manifest["five_layer_fit"]["layers"]
+    heights = [layer["height_min_km"] for layer in layers]
+    if [layer["layer"] for layer in layers] != [1, 2, 3, 4, 5] or any(
+        b <= a for a, b in zip(heights, heights[1:], strict=False)
+    ):
+        raise InputDataError(
+            manifest_path, "five_layer_fit layers must be 1-5 with increasing height_min_km"
+        )
     paths = _check_files(manifest_path, manifest, files)
 
     tables = {}
@@ -440,9 +450,15 @@ def validate_exchange(manifest_path, files=None):
     _check_profile_physics(
         profile_path, {n: np.asarray(profile[n], dtype=float) for n in profile.colnames}
     )
+    level = float(manifest["observation_level_km"])
+    if profile["altitude"][0] > level:
+        raise InputDataError(
+            profile_path,
+            f"profile starts at {profile['altitude'][0]:g} km, above the observation level "
+            f"{level:g} km",
+        )
     transmission_path = paths["atmospheric_transmission_asset"]
     wavelengths, altitudes, tau = _transmission_matrix(transmission_path, tables[TRANSMISSION])
-    level = float(manifest["observation_level_km"])
     _check_transmission_physics(transmission_path, wavelengths, altitudes, tau, level)
 
     _check_atmprof(paths["corsika_atmprof"], profile)
