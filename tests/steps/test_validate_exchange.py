@@ -397,3 +397,13 @@ def test_missing_manifest_is_usage_error(run_cli, tmp_path):
     result = run_cli("validate-exchange", "--manifest", tmp_path / "nope.json", cwd=tmp_path)
     assert result.code == 2
     assert "nope.json" in error_lines(result.err)[0]
+
+
+def test_unlisted_file_is_reported_not_checked(run_cli, exchange_dir, tmp_path):
+    extra = tmp_path / "extra.txt"
+    extra.write_text("not part of the set\n")
+    result = run_cli(
+        "validate-exchange", "--manifest", exchange_dir / MANIFEST, "--file", extra, cwd=tmp_path
+    )
+    assert result.code == 0, result.err
+    assert "extra.txt: not listed in the manifest" in result.err

@@ -28,6 +28,7 @@
 """
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,8 @@ from ..outputs import sha256_of
 from . import simpipe_schemas as schemas
 from .simpipe import PROFILE, ROLES, TRANSMISSION
 from .simpipe_native import read_atm_trans, read_atmprof
+
+log = logging.getLogger(__name__)
 
 #: tolerances of the comparison native file <-> asset (the native formats print 8 digits)
 _REL_TOL = 1e-6
@@ -76,6 +79,8 @@ def _locate(manifest_path, names, given):
     by_name = {}
     for path in given or ():
         by_name.setdefault(Path(path).name, Path(path))
+    for name in sorted(set(by_name) - set(names) - {Path(manifest_path).name}):
+        log.warning("%s: not listed in the manifest, not checked", by_name[name])
     located = {}
     for name in names:
         path = by_name.get(name, Path(manifest_path).parent / name)
