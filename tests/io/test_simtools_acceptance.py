@@ -198,3 +198,27 @@ def test_simtools_and_validate_exchange_reject_the_same_bad_profile(
     manifest_path.write_text(json.dumps(manifest))
     result = run_cli("validate-exchange", "--manifest", manifest_path, cwd=tmp_path)
     assert result.code == 3 and asset.name in result.err
+
+
+def test_missing_optical_depth_reaches_sim_telarray_as_99999_both_ways(simtools, tmp_path):
+    """A NaN cell is left out of the asset; simtools writes its missing value there, as we do."""
+    from exchange_fixtures import sample_inputs
+
+    from calibpipe_tasks.io.simpipe import Extinction, write_exchange_set
+
+    profile, ext, fit, info = sample_inputs()
+    tau = ext.optical_depth.copy()
+    tau[-1, -1] = np.nan
+    ext = Extinction(ext.wavelength_nm, ext.altitude_km, tau, ext.observation_level_km)
+    write_exchange_set(tmp_path, profile, ext, fit, info)
+    record_path, record = records(tmp_path)["atmospheric_transmission"]
+    table = simtools_read(simtools, record_path, record)
+    assert len(table) == tau.size - 1
+    contract = simtools["table_asset"].get_simtel_serialization(
+        parameter_schema(simtools, "atmospheric_transmission", "0.3.0")
+    )
+    simtools["serializers"].write_simtel_table(Table(table), tmp_path / "st", contract, "t.dat")
+    theirs = read_atm_trans(tmp_path / "st" / "t.dat")[2]
+    ours = read_atm_trans(next(tmp_path.glob("atm_trans_*.dat")))[2]
+    assert np.isnan(theirs[-1, -1]) and np.isnan(ours[-1, -1])
+    assert np.allclose(theirs, ours, rtol=6e-8, equal_nan=True)
