@@ -407,3 +407,29 @@ def test_unlisted_file_is_reported_not_checked(run_cli, exchange_dir, tmp_path):
     )
     assert result.code == 0, result.err
     assert "extra.txt: not listed in the manifest" in result.err
+
+
+def test_missing_optical_depths_are_valid_but_still_checked_around(run_cli, tmp_path):
+    from exchange_fixtures import sample_inputs
+
+    from calibpipe_tasks.io.simpipe import Extinction, write_exchange_set
+
+    profile, ext, fit, info = sample_inputs()
+    tau = ext.optical_depth.copy()
+    tau[3, 5] = np.nan
+    good = Extinction(ext.wavelength_nm, ext.altitude_km, tau, ext.observation_level_km)
+    names = write_exchange_set(tmp_path / "good", profile, good, fit, info)
+    result = run_cli(
+        "validate-exchange", "--manifest", tmp_path / "good" / names["manifest"], cwd=tmp_path
+    )
+    assert result.code == 0, result.err
+    bad_tau = tau.copy()
+    bad_tau[3, 6] = tau[3, 4] * 0.9  # lower than the value before the gap
+    bad = Extinction(ext.wavelength_nm, ext.altitude_km, bad_tau, ext.observation_level_km)
+    (tmp_path / "bad").mkdir()
+    names = write_exchange_set(tmp_path / "bad", profile, bad, fit, info)
+    result = run_cli(
+        "validate-exchange", "--manifest", tmp_path / "bad" / names["manifest"], cwd=tmp_path
+    )
+    assert result.code == 3
+    assert "optical depth decreases with altitude at 230 nm" in error_lines(result.err)[0]

@@ -580,7 +580,7 @@ def write_exchange_set(output, profile, extinction, fit, info, software=None):
     Parameters
     ----------
     output : path-like or callable
-        A directory, or a function basename -> path to write that file to (e.g.
+        A directory (created if needed), or a function basename -> path to write that file to (e.g.
         ``StepContext.output``, which gives temporary paths committed atomically).
     profile : astropy.table.Table
     extinction : Extinction
@@ -596,6 +596,7 @@ def write_exchange_set(output, profile, extinction, fit, info, software=None):
     """
     if not callable(output):
         directory = Path(output)
+        directory.mkdir(parents=True, exist_ok=True)
 
         def output(name):
             return directory / name
