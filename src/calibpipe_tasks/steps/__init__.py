@@ -20,4 +20,7 @@ Heavy imports (numpy, astropy, ctapipe, ...) happen inside ``run`` so that
 STEP_MODULES = {
     "compute-macobac": "compute_macobac",
     "validate-exchange": "validate_exchange",
+    "fetch-era5": "fetch_era5",
+    "fetch-gdas": "fetch_gdas",
+    "fetch-co2": "fetch_co2",
 }
