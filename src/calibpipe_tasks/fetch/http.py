@@ -31,6 +31,8 @@ RETRIABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 #: longest wait between two attempts [s]
 MAX_WAIT = 600.0
 _CHUNK = 1 << 20
+#: downloads of at most this many MiB are not worth a progress report
+_QUIET_CHUNKS = 4
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,11 @@ def call(session, method, url, policy, what, credentials=None, **kwargs):
             time.sleep(wait)
         try:
             response = session.request(method, url, timeout=policy.timeout, **kwargs)
-        except (requests.ConnectionError, requests.Timeout) as err:
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+        ) as err:
             last = describe_network_error(err)
             continue
         if response.status_code in RETRIABLE_STATUS:
@@ -215,12 +221,18 @@ def download(session, url, target, policy, what, credentials=None, params=None, 
                 expected = int(expected) if expected and expected.isdigit() else None
                 chunks = response.iter_content(chunk_size=_CHUNK)
                 total = -(-expected // _CHUNK) if expected else None
+                if total is None or total > _QUIET_CHUNKS:  # report progress of long downloads
+                    chunks = progress(chunks, desc=f"{what} (MiB)", total=total)
                 written = 0
                 with open(target, "wb") as f:
-                    for chunk in progress(chunks, desc=f"{what} (MiB)", total=total):
+                    for chunk in chunks:
                         f.write(chunk)
                         written += len(chunk)
-        except (requests.ConnectionError, requests.Timeout) as err:
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+        ) as err:
             last = describe_network_error(err)
             continue
         if expected is not None and written != expected:

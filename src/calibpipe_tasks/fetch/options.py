@@ -98,7 +98,7 @@ def add_service_arguments(parser, default_url, credentials_help, credentials_req
         "--timeout",
         type=non_negative_float,
         default=60.0,
-        help="connect/read time-out of each HTTP call [s] (default 60)",
+        help="connect/read time-out of each HTTP call [s] (default 60; 0: none)",
     )
 
 
