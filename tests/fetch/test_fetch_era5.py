@@ -191,7 +191,7 @@ def test_cdsapi_environment_and_home_rc_are_ignored(run_cli, services, tmp_path,
         (["--site", "Nowhere", *WINDOW], "unknown site 'Nowhere'"),
         (
             ["--site", "North", "--start", "2024-01-15T22:00", "--end", "2024-01-15T21:00"],
-            "not after",
+            "is before",
         ),
         (["--latitude", "70", "--longitude", "0", "--date", "2024-06-21"], "no astronomical night"),
     ],
@@ -211,3 +211,19 @@ def test_missing_credentials_file_exits_2(run_cli, services, tmp_path):
     assert error_lines(result.err) == [
         f"calibpipe-tasks fetch-era5: error: {missing}: credentials file does not exist"
     ]
+
+
+def test_options_from_a_config_file(run_cli, services, tmp_path):
+    config = tmp_path / "era5.yaml"
+    config.write_text(
+        f"site: South\nstart: 2024-01-16T03:00\nend: 2024-01-16T03:00\nformat: netcdf\n"
+        f"credentials: {CREDENTIALS}\nurl: {services.url}/cds/api\nretry-wait: 0.01\n"
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    result = run_cli("fetch-era5", "--config", config, "--output-dir", out, cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert products(out) == ["era5.nc", "fetch-era5.provenance.json"]
+    request = services.calls_to("cds.execute")[0]["json"]["inputs"]
+    assert (request["day"], request["time"]) == (["16"], ["03:00"])
+    assert request["area"] == [-24.0, -71.0, -25.25, -69.75]

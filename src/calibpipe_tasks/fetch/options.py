@@ -139,8 +139,8 @@ def resolve_times(args, latitude, longitude, step_hours):
             raise UsageError(f"{err}; give --start/--end instead") from None
     if not all(w is not None for w in window):
         raise UsageError("give the time window: --date DATE, or --start and --end")
-    if args.end <= args.start:
-        raise UsageError(f"--end {args.end:%Y-%m-%dT%H:%M} is not after --start")
+    if args.end < args.start:
+        raise UsageError(f"--end {args.end:%Y-%m-%dT%H:%M} is before --start")
     if args.end - args.start > datetime.timedelta(days=31):
         raise UsageError("the window is longer than 31 days; split it into several downloads")
     return covering_times(args.start, args.end, step_hours)

@@ -74,3 +74,8 @@ def run(args, ctx):
     ctx.extra_provenance["service_url"] = url
     ctx.extra_provenance["dataset"] = era5.DATASET
     ctx.extra_provenance["request"] = request
+    from importlib.metadata import version
+
+    ctx.extra_provenance["client_versions"] = {
+        name: version(name) for name in ("cdsapi", "ecmwf-datastores-client", "multiurl")
+    }
