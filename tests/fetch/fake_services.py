@@ -29,7 +29,8 @@ connection without an answer, ``"malformed"`` answers 200 with a body that is no
 JSON, ``"garbage"`` serves a download that is not the expected format. Routes:
 ``cds.process cds.execute cds.job cds.results cds.download gdex.submit gdex.status
 gdex.files gdex.download gdex.purge co2``. ``server.cds_states`` / ``server.gdex_states``
-list job states to report before success (e.g. ``["running"]`` or ``["failed"]``).
+list job states to report before success (e.g. ``["running"]`` or ``["failed"]``);
+``server.gdex_tar = True`` delivers the GDEX files in one tar archive.
 """
 
 import base64
@@ -221,6 +222,21 @@ def gdas_file(request, time):
     variables = [GDAS_PARAMS[p] for p in request["param"].split("/")]
     area = [request["nlat"], request["wlon"], request["slat"], request["elon"]]
     return grib_bytes([time], variables, levels, area, 1.0, edition=2)
+
+
+def gdas_tar(request):
+    """The request's per-time GRIB2 files in one tar archive (members in reverse time order)."""
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for t in reversed(gdas_times(request)):
+            data = gdas_file(request, t)
+            info = tarfile.TarInfo(f"gdas1.fnl0p25.{t:%Y%m%d%H}.f00.grib2.subset")
+            info.size, info.mtime = len(data), 0
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
 
 
 # --- server -------------------------------------------------------------------------------
@@ -462,7 +478,17 @@ class Handler(BaseHTTPRequestHandler):
                 return self._reply(200, {"status": "ok", "data": {"purge_successful": "true"}})
             host = self.headers.get("Host")
             files = []
-            for t in gdas_times(request):
+            if self.server.gdex_tar:  # one tar archive holding the per-time files
+                name = "subset.tar"
+                size = len(self.server.content(("gdas", rid, name), lambda: gdas_tar(request)))
+                files.append(
+                    {
+                        "web_path": f"http://{host}/gdex/dsrqst/{rid}/{name}",
+                        "wfile": name,
+                        "size": size,
+                    }
+                )
+            for t in [] if self.server.gdex_tar else gdas_times(request):
                 name = f"gdas1.fnl0p25.{t:%Y%m%d%H}.f00.grib2.subset"
                 size = len(
                     self.server.content(("gdas", rid, name), lambda t=t: gdas_file(request, t))
@@ -489,6 +515,9 @@ class Handler(BaseHTTPRequestHandler):
         if not self._gdex_authorised():
             return None
         request = decode_id(rid)
+        if name == "subset.tar":
+            data = self.server.content(("gdas", rid, name), lambda: gdas_tar(request))
+            return self._reply(200, data, "application/x-tar", head=head)
         stamp = re.search(r"\.(\d{10})\.", name).group(1)
         t = datetime.datetime.strptime(stamp, "%Y%m%d%H")
         data = self.server.content(("gdas", rid, name), lambda: gdas_file(request, t))
@@ -542,6 +571,7 @@ class FakeServices(ThreadingHTTPServer):
         self.cds_states = []
         self.cds_failed = False
         self.gdex_states = []
+        self.gdex_tar = False
         self.cds_key = CDS_KEY
         self.gdex_token = GDEX_TOKEN
         self._content = {}

@@ -161,3 +161,13 @@ def test_not_ready_within_max_wait_exits_100(run_cli, services, tmp_path):
     (line,) = error_lines(result.err)
     assert "still 'Queued for processing'" in line
     assert products(tmp_path) == []
+
+
+def test_files_delivered_in_a_tar_archive_are_unpacked_in_time_order(run_cli, services, tmp_path):
+    services.gdex_tar = True
+    result = fetch(run_cli, services, tmp_path, "--site", "North", *WINDOW)
+    assert result.code == 0, result.err
+    rows = grib_keys(tmp_path / "gdas.grib2", "dataDate", "dataTime")
+    assert len(rows) == 3 * 3 * 26
+    assert rows == sorted(rows)
+    assert sorted(set(rows)) == [(20240115, 1800), (20240116, 0), (20240116, 600)]

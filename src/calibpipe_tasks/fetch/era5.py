@@ -55,8 +55,6 @@ def area_box(latitude_deg, longitude_deg, half_width_deg, grid_deg):
     south = max(-90.0, down(latitude_deg - half_width_deg))
     west = down(longitude_deg - half_width_deg)
     east = up(longitude_deg + half_width_deg)
-    if west == east:  # half-width 0 on a grid point: keep that point
-        east = west
     return [north, west, south, east]
 
 
@@ -174,7 +172,7 @@ def retrieve(request, target, url, key, policy, credentials, show_progress, log)
     import requests
     from ecmwf.datastores import processing
 
-    from .http import RETRIABLE_STATUS, describe_network_error, redact
+    from .http import describe_network_error, is_retriable, redact
 
     where = url.rstrip("/")
     try:
@@ -185,7 +183,7 @@ def retrieve(request, target, url, key, policy, credentials, show_progress, log)
         code = response.status_code if response is not None else None
         lines = [line for line in str(err).splitlines() if line.strip()]
         detail = redact("; ".join(lines[1:3]) or (lines[0] if lines else ""))[:300]
-        if code in RETRIABLE_STATUS or code is None:
+        if code is None or is_retriable(code):
             raise TemporaryFailure(
                 f"{where}: CDS unavailable (HTTP {code}) after {policy.attempts} attempts"
             ) from None

@@ -2,7 +2,7 @@
 
 Failure classes (DESIGN.md section 3):
 
-* connection errors, time-outs, broken transfers, HTTP 408/429/5xx: retried up to
+* connection errors, time-outs, broken transfers, HTTP 408, 429 and 5xx: retried up to
   ``max_retries`` times, waiting ``retry_wait * 2**k`` seconds before retry ``k``
   (capped at :data:`MAX_WAIT`), then :class:`~calibpipe_tasks.errors.TemporaryFailure`
   (exit 100);
@@ -26,8 +26,15 @@ from ..errors import InputDataError, TemporaryFailure
 
 log = logging.getLogger(__name__)
 
-#: HTTP status codes worth retrying
-RETRIABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+#: HTTP status codes below 500 that are worth retrying (every 5xx is)
+RETRIABLE_STATUS = frozenset({408, 429})
+
+
+def is_retriable(status_code):
+    """True for HTTP 408 (time-out), 429 (too many requests) and every 5xx (server side)."""
+    return status_code in RETRIABLE_STATUS or 500 <= status_code < 600
+
+
 #: longest wait between two attempts [s]
 MAX_WAIT = 600.0
 _CHUNK = 1 << 20
@@ -164,10 +171,10 @@ def call(session, method, url, policy, what, credentials=None, **kwargs):
         ) as err:
             last = describe_network_error(err)
             continue
-        if response.status_code in RETRIABLE_STATUS:
+        if is_retriable(response.status_code):
             last = f"HTTP {response.status_code} {response.reason or ''}".strip()
             continue
-        if 400 <= response.status_code < 600:
+        if 400 <= response.status_code < 500:
             raise_for_refusal(response, what.split(":")[0], credentials)
         return response
     raise TemporaryFailure(f"{what}: {last} (gave up after {policy.attempts} attempts)")
@@ -212,7 +219,7 @@ def download(session, url, target, policy, what, credentials=None, params=None, 
             time.sleep(wait)
         try:
             with session.get(url, params=params, stream=True, timeout=policy.timeout) as response:
-                if response.status_code in RETRIABLE_STATUS:
+                if is_retriable(response.status_code):
                     last = f"HTTP {response.status_code} {response.reason or ''}".strip()
                     continue
                 if response.status_code >= 400:
