@@ -102,6 +102,12 @@ inputs:
     doc: Exit 100 if GDEX has not prepared the request after this many seconds (default 21600).
     inputBinding:
       prefix: --max-wait
+  request_id:
+    type: string?
+    label: Earlier GDEX request
+    doc: Resume this GDEX request (named by an earlier exit 100) instead of submitting a new one.
+    inputBinding:
+      prefix: --request-id
 
 outputs:
   gdas:

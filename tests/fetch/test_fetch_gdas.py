@@ -171,3 +171,19 @@ def test_files_delivered_in_a_tar_archive_are_unpacked_in_time_order(run_cli, se
     assert len(rows) == 3 * 3 * 26
     assert rows == sorted(rows)
     assert sorted(set(rows)) == [(20240115, 1800), (20240116, 0), (20240116, 600)]
+
+
+def test_a_queued_request_is_resumed_with_request_id(run_cli, services, tmp_path):
+    services.gdex_states = ["Queued for processing"] * 3
+    result = fetch(run_cli, services, tmp_path, "--site", "North", *WINDOW, "--max-wait", "0.01")
+    assert result.code == 100
+    (line,) = error_lines(result.err)
+    request_id = line.split("--request-id ")[1].split()[0]
+    services.gdex_states.clear()
+    result = fetch(
+        run_cli, services, tmp_path, "--site", "North", *WINDOW, "--request-id", request_id
+    )
+    assert result.code == 0, result.err
+    assert len(services.calls_to("gdex.submit")) == 1  # not submitted a second time
+    assert services.calls_to("gdex.status")[-1]["path"] == f"/gdex/api/status/{request_id}"
+    assert products(tmp_path) == ["fetch-gdas.provenance.json", "gdas.grib2"]

@@ -135,7 +135,18 @@ def _concatenate_grib(part, target, source):
             out.write(chunk)
 
 
-def retrieve(request, target, url, token, policy, credentials, poll_interval, max_wait, purge=True):
+def retrieve(
+    request,
+    target,
+    url,
+    token,
+    policy,
+    credentials,
+    poll_interval,
+    max_wait,
+    purge=True,
+    request_id=None,
+):
     """Submit ``request`` to GDEX, wait for it, download and concatenate its GRIB2 files.
 
     Parameters
@@ -156,6 +167,8 @@ def retrieve(request, target, url, token, policy, credentials, poll_interval, ma
         Give up (exit 100) when the request is not ready after this many seconds.
     purge : bool
         Purge the request at GDEX after the download.
+    request_id : str, optional
+        Resume this earlier GDEX request instead of submitting ``request`` again.
 
     Returns
     -------
@@ -184,12 +197,17 @@ def retrieve(request, target, url, token, policy, credentials, poll_interval, ma
         )
         return _payload(json_reply(response, f"GDEX {what}"), public_url(base + path), what)
 
-    submitted = get_json("POST", "submit/", "subset request", json=request)
-    request_id = submitted.get("request_id", submitted.get("request_index"))
-    if request_id in (None, ""):
-        raise InputDataError(public_url(base + "submit/"), "malformed GDEX reply (no request_id)")
+    if request_id is None:
+        submitted = get_json("POST", "submit/", "subset request", json=request)
+        request_id = submitted.get("request_id", submitted.get("request_index"))
+        if request_id in (None, ""):
+            raise InputDataError(
+                public_url(base + "submit/"), "malformed GDEX reply (no request_id)"
+            )
+        log.info("GDEX request %s submitted", request_id)
+    else:
+        log.info("GDEX request %s resumed", request_id)
     request_id = str(request_id)
-    log.info("GDEX request %s submitted", request_id)
 
     waited, wait = 0.0, max(poll_interval, 0.0)
     while True:
@@ -207,7 +225,7 @@ def retrieve(request, target, url, token, policy, credentials, poll_interval, ma
         if waited >= max_wait:
             raise TemporaryFailure(
                 f"GDEX request {request_id} still {state!r} after {waited:.0f} s; "
-                "run again later (the request stays at GDEX)"
+                f"run again later with --request-id {request_id} (the request stays at GDEX)"
             )
         log.info("GDEX request %s: %s; next check in %g s", request_id, state, wait)
         time.sleep(wait)

@@ -39,6 +39,12 @@ def add_arguments(parser):
         help="exit 100 if GDEX has not prepared the request after this many seconds "
         "(default 21600)",
     )
+    parser.add_argument(
+        "--request-id",
+        default=None,
+        help="resume this earlier GDEX request (e.g. after an exit 100 while it was queued) "
+        "instead of submitting a new one",
+    )
 
 
 def run(args, ctx):
@@ -71,6 +77,7 @@ def run(args, ctx):
         credentials,
         poll_interval=args.poll_interval,
         max_wait=args.max_wait,
+        request_id=args.request_id,
     )
     ctx.extra_provenance["service_url"] = url
     ctx.extra_provenance["dataset"] = gdex.DATASET
