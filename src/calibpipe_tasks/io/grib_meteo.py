@@ -34,8 +34,12 @@ PARAMETERS = {
     "t": ("temperature", "temperature"),
     "r": ("relative_humidity", "relative_humidity"),
 }
-#: level types holding isobaric levels -> factor to hPa
-LEVEL_TYPES = {"isobaricInhPa": 1.0, "isobaricInPa": 0.01}
+#: paramId (ECMWF/WMO parameter database) -> shortName
+PARAM_IDS = {156: "gh", 129: "z", 130: "t", 157: "r"}
+#: code of isobaric levels (GRIB1 indicatorOfTypeOfLevel, GRIB2 typeOfFirstFixedSurface)
+ISOBARIC = 100
+#: keys that identify a message's grid
+GEOMETRY_KEYS = ("Ni", "Nj", "latitudeOfFirstGridPoint", "longitudeOfFirstGridPoint")
 CENTRES = {
     "kwbc": ("GDAS", "NCEP GDAS/FNL 1-degree analysis (NCAR ds083.2)"),
     "ecmf": ("ERA5", "ECMWF ERA5 reanalysis on pressure levels (reanalysis-era5-pressure-levels)"),
@@ -101,6 +105,7 @@ def read_grib_meteo(path, site_lat, site_lon, mode, start, end):
     from eccodes import (
         codes_get,
         codes_get_double_elements,
+        codes_get_long,
         codes_grib_new_from_file,
         codes_release,
     )
@@ -118,18 +123,21 @@ def read_grib_meteo(path, site_lat, site_lon, mode, start, end):
                 if h is None:
                     break
                 try:
-                    short_name = codes_get(h, "shortName")
-                    if short_name not in PARAMETERS:
+                    # integer keys only on this path: string and computed keys cost more
+                    short_name = PARAM_IDS.get(codes_get_long(h, "paramId"))
+                    if short_name is None:
                         continue
-                    level_factor = LEVEL_TYPES.get(codes_get(h, "typeOfLevel"))
-                    if level_factor is None:
-                        continue
-                    geometry = (
-                        codes_get(h, "Ni"),
-                        codes_get(h, "Nj"),
-                        codes_get(h, "latitudeOfFirstGridPointInDegrees", float),
-                        codes_get(h, "longitudeOfFirstGridPointInDegrees", float),
-                    )
+                    if codes_get_long(h, "edition") == 1:
+                        if codes_get_long(h, "indicatorOfTypeOfLevel") != ISOBARIC:
+                            continue
+                        level = float(codes_get_long(h, "level"))
+                    else:
+                        if codes_get_long(h, "typeOfFirstFixedSurface") != ISOBARIC:
+                            continue
+                        scaled = codes_get_long(h, "scaledValueOfFirstFixedSurface")
+                        factor = codes_get_long(h, "scaleFactorOfFirstFixedSurface")
+                        level = scaled / 10.0**factor / 100.0  # Pa -> hPa
+                    geometry = tuple(codes_get_long(h, k) for k in GEOMETRY_KEYS)
                     if grid is None:
                         centre = codes_get(h, "centre")
                         ni, lats, lons = _grid_axes(h, path)
@@ -137,12 +145,14 @@ def read_grib_meteo(path, site_lat, site_lon, mode, start, end):
                             lats, lons, site_lat, site_lon, mode, path
                         )
                         jj, ii = np.meshgrid(lat_i, lon_i, indexing="ij")
-                        index = (jj * ni + ii).ravel()
+                        index = (jj * ni + ii).ravel().tolist()
                         points = (lats[jj.ravel()], wrap_longitude(lons[ii.ravel()]))
                         grid = geometry
                     elif geometry != grid:
                         raise InputDataError(path, "messages on different grids")
-                    when = codes_get(h, "validityDate") * 10000 + codes_get(h, "validityTime")
+                    when = codes_get_long(h, "validityDate") * 10000 + codes_get_long(
+                        h, "validityTime"
+                    )
                     if when < t_lo or when > t_hi:
                         continue
                     if short_name not in factors:
@@ -150,10 +160,9 @@ def read_grib_meteo(path, site_lat, site_lon, mode, start, end):
                         factors[short_name] = unit_factor(
                             path, quantity, codes_get(h, "units"), short_name
                         )
-                    values = np.asarray(codes_get_double_elements(h, "values", index.tolist()))
-                    if codes_get(h, "bitmapPresent"):
+                    values = np.asarray(codes_get_double_elements(h, "values", index))
+                    if codes_get_long(h, "bitmapPresent"):
                         values[values == codes_get(h, "missingValue", float)] = np.nan
-                    level = codes_get(h, "level", float) * level_factor
                     keys.append((when, short_name, level))
                     chunks.append(values * factors[short_name])
                 finally:
