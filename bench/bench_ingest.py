@@ -64,8 +64,9 @@ def bench_startup(repeat):
         return lambda: subprocess.run(cmd, check=True, capture_output=True)
 
     python, _ = median_time(run([sys.executable, "-c", "pass"]), repeat)
+    package, _ = median_time(run([sys.executable, "-c", "import calibpipe_tasks"]), repeat)
     help_, _ = median_time(run([str(BIN / "calibpipe-tasks"), "ingest-meteo", "--help"]), repeat)
-    return python, help_
+    return python, package, help_
 
 
 def write_month(workdir):
@@ -169,6 +170,7 @@ def main():
     parser.add_argument("--grib-repeat", type=int, default=1, help="runs per GRIB measurement")
     parser.add_argument("--startup-repeat", type=int, default=21)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--startup-only", action="store_true", help="only the start-up figures")
     args = parser.parse_args()
 
     python, help_ = bench_startup(args.startup_repeat)
@@ -212,6 +214,7 @@ def main():
 
     print(
         f"Start-up (median of {args.startup_repeat} runs): `python -c pass` {python:.3f} s, "
+        f"`python -c 'import calibpipe_tasks'` {package:.3f} s, "
         f"`calibpipe-tasks ingest-meteo --help` {help_:.3f} s (goal <= 0.3 s).\n"
     )
     print(
