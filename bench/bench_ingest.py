@@ -173,11 +173,13 @@ def main():
     parser.add_argument("--startup-only", action="store_true", help="only the start-up figures")
     args = parser.parse_args()
 
-    python, help_ = bench_startup(args.startup_repeat)
+    python, package, help_ = bench_startup(args.startup_repeat)
     print(
-        f"# start-up: python -c pass {python:.3f} s, ingest-meteo --help {help_:.3f} s",
+        f"# start-up: python {python:.3f} s, package {package:.3f} s, --help {help_:.3f} s",
         file=sys.stderr,
     )
+    if args.startup_only:
+        return
     versions = ensure_xarray()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench_ingest_"))
     workdir.mkdir(parents=True, exist_ok=True)
