@@ -2,6 +2,7 @@
 
 import sys
 
+import netCDF4
 import numpy as np
 import pytest
 from conftest import DATA
@@ -160,3 +161,40 @@ def test_site_outside_grid_is_input_error():
         select_grid_points(
             np.array([29.0, 28.0]), np.array([-18.0, -17.0]), -24.6, -70.4, "box", "f"
         )
+
+
+def test_classic_layout_with_expver_dimension(tmp_path):
+    """ERA5 + ERA5T: each time has values in one of two expver slices, fill in the other."""
+    source = ERA5_FILES["classic"][1]
+    mixed = tmp_path / "era5_expver.nc"
+    with (
+        netCDF4.Dataset(source) as src,
+        netCDF4.Dataset(mixed, "w", format="NETCDF3_64BIT_OFFSET") as dst,
+    ):
+        for name, dim in src.dimensions.items():
+            dst.createDimension(name, None if dim.isunlimited() else len(dim))
+        dst.createDimension("expver", 2)
+        ev = dst.createVariable("expver", "i4", ("expver",))
+        ev[:] = [1, 5]
+        for name, var in src.variables.items():
+            var.set_auto_maskandscale(False)
+            dims = var.dimensions
+            if name in ("z", "t", "r"):
+                dims = (dims[0], "expver", *dims[1:])
+            out = dst.createVariable(
+                name, var.dtype, dims, fill_value=getattr(var, "_FillValue", None)
+            )
+            out.setncatts({k: var.getncattr(k) for k in var.ncattrs() if k != "_FillValue"})
+            out.set_auto_maskandscale(False)
+            if name in ("z", "t", "r"):
+                data = np.full((var.shape[0], 2, *var.shape[1:]), -32767, dtype=np.int16)
+                data[:5, 0] = var[:5]  # ERA5 (final) for the first times
+                data[5:, 1] = var[5:]  # ERA5T (preliminary) for the last ones
+                out[:] = data
+            else:
+                out[:] = var[:]
+    window = (np.datetime64("2024-01-16T00:00:00"), np.datetime64("2024-01-16T08:00:00"))
+    plain = read_all([source], NORTH, "box", window)
+    merged = read_all([mixed], NORTH, "box", window)
+    for name in TOL:
+        np.testing.assert_array_equal(getattr(merged, name), getattr(plain, name))

@@ -9,6 +9,8 @@ import pytest
 from astropy.table import Table
 from conftest import DATA, error_lines
 
+from calibpipe_tasks.io.meteo_table import read_meteo_table
+
 sys.path.insert(0, str(DATA))
 import generate_meteo_samples as samples  # noqa: E402
 import meteo_model  # noqa: E402
@@ -44,6 +46,9 @@ def test_gdas_night_across_files(run_cli, tmp_path):
     assert table.meta["input_files"] == [p.name for p in GDAS_NORTH]
     for name in ("pressure", "temperature", "altitude", "relative_humidity"):
         assert table[name].description
+    # the contract reader used by the atmosphere steps accepts it
+    checked = read_meteo_table(tmp_path / "meteo.ecsv")
+    assert checked["temperature"].unit == "K" and checked["time"][0].scale == "utc"
     # decreasing pressure within each profile, increasing altitude
     first = table[table["time"] == "2024-01-16T00:00:00"]
     assert np.all(np.diff(first["pressure"]) < 0) and np.all(np.diff(first["altitude"]) > 0)

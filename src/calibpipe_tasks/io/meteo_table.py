@@ -18,8 +18,11 @@ column                 unit    content
 
 Table meta: ``site`` (name), ``site_latitude``, ``site_longitude`` [deg],
 ``site_altitude`` [m], ``data_source`` (``GDAS`` or ``ERA5``), ``dataset``,
-``window_start``/``window_end`` (ISO UTC), ``grid_selection`` (``nearest`` or
-``box``), ``input_files`` (basenames).
+``window_start``/``window_end`` (ISO UTC), ``window`` (``astronomical night`` or
+``explicit``), ``grid_selection`` (``nearest`` or ``box``), ``input_files`` (basenames).
+
+:func:`combine_fields`, :func:`build_meteo_table` and :func:`write_meteo_table` make
+the table from the readers' :class:`~.meteo_fields.MeteoFields`.
 """
 
 import numpy as np
