@@ -233,7 +233,8 @@ def _pack(values, nbits=16):
     vmin, vmax = float(np.min(values)), float(np.max(values))
     scale = (vmax - vmin) / (2**nbits - 3) or 1.0
     offset = (vmax + vmin) / 2.0
-    return np.round((values - offset) / scale).astype(np.int16), scale, offset
+    packed = np.clip(np.round((values - offset) / scale), -32766, 32766)
+    return packed.astype(np.int16), scale, offset
 
 
 ATTRS = {

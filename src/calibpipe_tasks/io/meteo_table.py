@@ -198,7 +198,8 @@ def build_meteo_table(fields, meta):
         "relative_humidity": fields.relative_humidity[t_idx, l_idx, p_idx],
     }
     table = Table()
-    table["time"] = Time(fields.times[t_idx], scale="utc", precision=0)
+    # astropy parses datetime64 one by one: convert the nt distinct times, then index
+    table["time"] = Time(fields.times, scale="utc", precision=0)[t_idx]
     table["time"].format = "isot"
     table["time"].info.description = COLUMNS["time"][1]
     for name, values in columns.items():
