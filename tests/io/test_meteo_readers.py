@@ -12,7 +12,12 @@ from calibpipe_tasks.errors import InputDataError
 from calibpipe_tasks.io.era5_netcdf import read_era5_netcdf
 from calibpipe_tasks.io.grib_meteo import read_grib_meteo
 from calibpipe_tasks.io.meteo_fields import detect_format, select_grid_points
-from calibpipe_tasks.io.meteo_table import build_meteo_table, combine_fields
+from calibpipe_tasks.io.meteo_table import (
+    build_meteo_table,
+    combine_fields,
+    read_meteo_table,
+    write_meteo_table,
+)
 from calibpipe_tasks.sites import SITES
 
 sys.path.insert(0, str(DATA))
@@ -198,3 +203,16 @@ def test_classic_layout_with_expver_dimension(tmp_path):
     merged = read_all([mixed], NORTH, "box", window)
     for name in TOL:
         np.testing.assert_array_equal(getattr(merged, name), getattr(plain, name))
+
+
+def test_fast_ecsv_writer_is_byte_identical_to_astropy(tmp_path):
+    fields = read_all(ERA5_FILES["new"], NORTH, "box")
+    meta = {"site": "North", "site_latitude": 28.761795, "site_longitude": -17.890701}
+    meta.update(site_altitude=2150.0, input_files=["a.nc", "b.nc"])
+    table = build_meteo_table(fields, meta)
+    write_meteo_table(table, tmp_path / "fast.ecsv")
+    table.write(tmp_path / "astropy.ecsv", format="ascii.ecsv")
+    assert (tmp_path / "fast.ecsv").read_bytes() == (tmp_path / "astropy.ecsv").read_bytes()
+    back = read_meteo_table(tmp_path / "fast.ecsv")
+    np.testing.assert_array_equal(back["temperature"], table["temperature"])
+    assert (back["time"] == table["time"]).all()

@@ -214,6 +214,25 @@ def build_meteo_table(fields, meta):
 
 
 def write_meteo_table(table, path):
-    """Write the table as ECSV (deterministic: same table, same bytes)."""
+    """Write the table as ECSV, byte for byte what astropy's ECSV writer gives, but faster.
+
+    astropy's writer formats row by row in Python (~5 s for 10^5 rows). Here astropy
+    writes the header and the first row (which fixes the header's column types) and
+    the other rows are formatted column-wise: floats as their shortest repr (what
+    astropy writes too), times as ISO strings to the second. ``tests/io`` checks the
+    bytes equal those of ``Table.write(format="ascii.ecsv")``.
+    """
+    import io
+
     check_meteo_table(table, path)
-    table.write(path, format="ascii.ecsv", overwrite=True)
+    header = io.StringIO()
+    table[:1].write(header, format="ascii.ecsv")
+    rest = table[1:]
+    seconds = np.round(rest["time"].unix).astype(np.int64).astype("datetime64[s]")
+    times = np.datetime_as_string(seconds, unit="s").tolist()
+    # Python's float repr is the shortest round-trip repr, as numpy's str() that astropy uses
+    columns = [times] + [list(map(repr, rest[n].tolist())) for n in list(COLUMNS)[1:]]
+    body = "".join(line + "\n" for line in map(" ".join, zip(*columns, strict=True)))
+    with open(path, "w") as f:
+        f.write(header.getvalue())
+        f.write(body)

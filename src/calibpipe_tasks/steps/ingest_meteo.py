@@ -142,13 +142,14 @@ def run(args, ctx):
     from ..errors import InputDataError
     from ..io.meteo_fields import detect_format
     from ..io.meteo_table import FILENAME, build_meteo_table, combine_fields, write_meteo_table
+    from ..progress import progress
 
     site = _site(args)
     paths = [ctx.add_input(p, role="meteo") for p in args.meteo_files]
     start, end = _window(args, site)
     t0, t1 = np.datetime64(start, "s"), np.datetime64(end, "s")
     parts = []
-    for path in paths:
+    for path in progress(paths, "reading meteorological files"):
         fields = _read(path, detect_format(path), site, args.grid_selection, t0, t1)
         if fields is not None:
             parts.append(fields)
