@@ -103,10 +103,11 @@ def _axis_neighbours(axis, value, path, name, mode, periodic=False):
         # a point within half a grid step outside the edge still has a nearest node
         if mode == "nearest" and np.abs(offsets).min() <= step / 2:
             return np.array([int(np.argmin(np.abs(offsets)))])
+        shown = wrap_longitude(axis) if periodic else axis
         raise InputDataError(
             path,
             f"site {name} {value:.4f} is outside the file's grid "
-            f"({name} {axis.min():g} to {axis.max():g})",
+            f"({name} {shown.min():g} to {shown.max():g})",
         )
     lo = below[np.argmax(offsets[below])]  # closest node at or below
     hi = above[np.argmin(offsets[above])]  # closest node at or above
