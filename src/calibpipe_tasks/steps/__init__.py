@@ -23,4 +23,5 @@ STEP_MODULES = {
     "fetch-era5": "fetch_era5",
     "fetch-gdas": "fetch_gdas",
     "fetch-co2": "fetch_co2",
+    "ingest-meteo": "ingest_meteo",
 }
