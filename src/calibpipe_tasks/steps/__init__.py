@@ -19,4 +19,7 @@ Heavy imports (numpy, astropy, ctapipe, ...) happen inside ``run`` so that
 #: subcommand name -> module (relative to this package), in the order ``--help`` lists them
 STEP_MODULES = {
     "compute-macobac": "compute_macobac",
+    "create-mdp": "create_mdp",
+    "select-reference-model": "select_reference_model",
+    "create-atmospheric-model": "create_atmospheric_model",
 }
