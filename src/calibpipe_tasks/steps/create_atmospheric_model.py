@@ -178,9 +178,10 @@ def write_products(ctx, products):
     ``products.layer_fit`` (astropy Table) are the agreed in-memory forms.
     """
     from ..atmosphere.model_products import extinction_table
+    from ..io.ecsv_numeric import write_numeric_ecsv
 
     products.profile.write(ctx.output(PROFILE), format="ascii.ecsv", overwrite=True)
-    extinction_table(products.extinction).write(
-        ctx.output(EXTINCTION), format="ascii.ecsv", overwrite=True
+    write_numeric_ecsv(
+        extinction_table(products.extinction), ctx.output(EXTINCTION), ("%g", "%.6f", "%.10e")
     )
     products.layer_fit.write(ctx.output(LAYER_FIT), format="ascii.ecsv", overwrite=True)
