@@ -125,24 +125,32 @@ def test_extinction_to_100_km_matches_bucholtz(ussa_products):
     np.testing.assert_allclose(tau_100, bucholtz_1962_optical_depth(WAVELENGTHS), rtol=5e-3)
 
 
-@pytest.fixture(scope="module")
-def north_products():
-    meteo = read_meteo_table(DATA / "meteo_north_era5like.ecsv")
+SAMPLES = {
+    # ERA5 layout (top 48 km) and GDAS layout (top 26.5 km: the reference takes over lower)
+    "north_era5like": ("meteo_north_era5like.ecsv", "ctao-north_winter"),
+    "south_gdaslike": ("meteo_south_gdaslike.ecsv", "ctao-south_winter"),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(SAMPLES))
+def sample_products(request):
+    meteo_name, reference_name = SAMPLES[request.param]
+    meteo = read_meteo_table(DATA / meteo_name)
     reference = read_reference_model(
-        default_reference_dir() / "reference_atmo_model_v0_ctao-north_winter.ecsv"
+        default_reference_dir() / f"reference_atmo_model_v0_{reference_name}.ecsv"
     )
     return compute_model(meteo, reference, 418.0, WAVELENGTHS)
 
 
-def test_thickness_at_observation_level_is_surface_pressure_over_local_gravity(north_products):
-    meta = north_products.profile.meta
+def test_thickness_at_observation_level_is_surface_pressure_over_local_gravity(sample_products):
+    meta = sample_products.profile.meta
     ground_m = meta["observation_level_km"] * 1e3
     p_over_g = meta["surface_pressure_hpa"] * 100 / gravity(meta["site_latitude"], ground_m)
     assert meta["thickness_at_observation_level"] * 10 == pytest.approx(p_over_g, rel=3e-3)
 
 
-def test_no_jump_at_the_top_of_the_data(north_products):
-    model = north_products.model
+def test_no_jump_at_the_top_of_the_data(sample_products):
+    model = sample_products.model
     z, rho = model.altitude_m, model.density_kg_m3
     top = model.data_top_m
     i = int(np.searchsorted(z, top))
@@ -155,19 +163,19 @@ def test_no_jump_at_the_top_of_the_data(north_products):
     assert np.all(np.diff(thickness) < 0)
 
 
-def test_extinction_is_physical(north_products):
-    tau = north_products.extinction.optical_depth
+def test_extinction_is_physical(sample_products):
+    tau = sample_products.extinction.optical_depth
     assert np.all(np.isfinite(tau)) and np.all(tau > 0)
     assert np.all(np.diff(tau, axis=1) > 0)  # increases with altitude
     assert np.all(np.diff(tau, axis=0) < 0)  # decreases with wavelength
     # the total optical depth scales with the surface pressure (Bucholtz 1995, eq. 10)
-    surface = north_products.profile.meta["surface_pressure_hpa"]
+    surface = sample_products.profile.meta["surface_pressure_hpa"]
     expected = bucholtz_1962_optical_depth(WAVELENGTHS) * surface / 1013.25
     np.testing.assert_allclose(tau[:, -1], expected, rtol=0.015)
 
 
-def test_humidity_of_the_night_is_used_up_to_the_data_top(north_products):
-    profile = north_products.profile
+def test_humidity_of_the_night_is_used_up_to_the_data_top(sample_products):
+    profile = sample_products.profile
     top = profile.meta["data_top_altitude_km"]
     below = profile["altitude"] <= top
     assert np.all(profile["water_vapor_partial_pressure"][below] > 0)
