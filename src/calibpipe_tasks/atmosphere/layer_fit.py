@@ -48,6 +48,8 @@ def fit_layers(altitude_km, thickness, boundaries_km=DEFAULT_BOUNDARIES_KM):
         Parameters ([g/cm²], [g/cm²], [km]).
     max_relative_residual : float
         max |model / X - 1| over the levels below the fifth boundary.
+    max_absolute_residual : float
+        max |model - X| [g/cm²] over all levels.
     """
     h = np.asarray(altitude_km, dtype=float)
     x = np.asarray(thickness, dtype=float)
@@ -78,7 +80,8 @@ def fit_layers(altitude_km, thickness, boundaries_km=DEFAULT_BOUNDARIES_KM):
     model = evaluate(h, bounds, a, b, c)
     lower = h < bounds[4]
     max_rel = float(np.max(np.abs(model[lower] / x[lower] - 1)))
-    return a, b, c, max_rel
+    max_abs = float(np.max(np.abs(model - x)))
+    return a, b, c, max_rel, max_abs
 
 
 def evaluate(altitude_km, boundaries_km, a, b, c):

@@ -217,7 +217,9 @@ def compute_model(
         meta={"co2_ppm": co2_ppm, "method": "Tomasi 2005 / Ciddor 1996, real gas, moist air"},
     )
 
-    a, b, c, max_rel = fit_layers(grid / 1e3, model.thickness_kg_m2 * 0.1, fit_boundaries_km)
+    a, b, c, max_rel, max_abs = fit_layers(
+        grid / 1e3, model.thickness_kg_m2 * 0.1, fit_boundaries_km
+    )
     fit = Table()
     fit["layer"] = np.arange(1, 6, dtype=np.int32)
     fit["layer"].description = "CORSIKA layer number"
@@ -234,6 +236,8 @@ def compute_model(
         fit[name].description = description
     fit.meta["max_relative_residual"] = max_rel
     fit.meta["residual_range"] = f"levels of the working grid below {fit_boundaries_km[4]:g} km"
+    fit.meta["max_absolute_residual"] = max_abs
+    fit.meta["max_absolute_residual_unit"] = "g / cm2"
 
     profile.meta.update(
         {

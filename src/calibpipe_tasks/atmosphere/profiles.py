@@ -30,6 +30,8 @@ def pack_profiles(time_key, latitude, longitude, altitude_m, columns, ground_m):
     packed : dict of str -> ndarray, shape (n_profile, n_level)
     n_dropped : int
         Number of rows below ground.
+    counts : ndarray of int, shape (n_profile,)
+        Levels kept per profile.
     """
     altitude_m = np.asarray(altitude_m, dtype=float)
     _, profile = np.unique(
