@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from calibpipe_tasks.atmosphere.layer_fit import evaluate, fit_layers
+from calibpipe_tasks.atmosphere.layer_fit import evaluate, fit_layers, golden_section_minimum
 
 # CORSIKA's U.S. standard atmosphere parameterised by J. Linsley (CORSIKA user's guide,
 # atmosphere model 1): boundaries [km], a, b [g/cm2], c [cm]
@@ -29,3 +29,9 @@ def test_bad_boundaries_are_refused():
     h = np.arange(0.0, 120.0, 1.0)
     with pytest.raises(ValueError):
         fit_layers(h, np.exp(-h / 8), [0.0, 10.0, 4.0, 40.0, 100.0])
+
+
+def test_golden_section_finds_a_known_minimum():
+    assert golden_section_minimum(lambda x: (x - 1.2345) ** 2 + 3, -10, 10) == pytest.approx(
+        1.2345, abs=1e-6
+    )

@@ -9,12 +9,13 @@ thickness (mass overburden) X(h) in five layers:
 Boundaries default to those of CORSIKA's US standard atmosphere (0, 4, 10, 40,
 100 km). Each layer is fitted to the tabulated thickness by least squares in
 relative residuals: for a fixed c the best a, b are linear, and c is found by a
-bounded one-dimensional search (variable projection). CORSIKA refits the table
+bounded one-dimensional golden-section search in ln c (variable projection; a
+dozen lines here instead of ``scipy.optimize``, whose import alone costs more
+than the whole model). CORSIKA refits the table
 at run time, so these parameters are informational (DESIGN.md §8).
 """
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 
 #: CORSIKA US standard atmosphere layer boundaries [km]
 DEFAULT_BOUNDARIES_KM = (0.0, 4.0, 10.0, 40.0, 100.0)
@@ -28,6 +29,24 @@ def _linear_ab(h, x, c):
     coef, *_ = np.linalg.lstsq(design, np.ones_like(x), rcond=None)
     residual = design @ coef - 1
     return coef, float(residual @ residual)
+
+
+def golden_section_minimum(func, lower, upper, tolerance=1e-10):
+    """Abscissa of the minimum of a unimodal ``func`` on [lower, upper] (golden-section search)."""
+    ratio = (np.sqrt(5.0) - 1.0) / 2.0
+    a, b = lower, upper
+    c, d = b - ratio * (b - a), a + ratio * (b - a)
+    fc, fd = func(c), func(d)
+    while b - a > tolerance:
+        if fc < fd:
+            b, d, fd = d, c, fc
+            c = b - ratio * (b - a)
+            fc = func(c)
+        else:
+            a, c, fc = c, d, fd
+            d = a + ratio * (b - a)
+            fd = func(d)
+    return 0.5 * (a + b)
 
 
 def fit_layers(altitude_km, thickness, boundaries_km=DEFAULT_BOUNDARIES_KM):
@@ -62,13 +81,12 @@ def fit_layers(altitude_km, thickness, boundaries_km=DEFAULT_BOUNDARIES_KM):
         if sel.sum() < 3:
             raise ValueError(f"layer {i + 1} has fewer than 3 levels")
         hs, xs = h[sel], x[sel]
-        best = minimize_scalar(
+        log_c = golden_section_minimum(
             lambda log_c, hs=hs, xs=xs: _linear_ab(hs, xs, np.exp(log_c))[1],
-            bounds=(np.log(0.3), np.log(100.0)),
-            method="bounded",
-            options={"xatol": 1e-10},
+            np.log(0.3),
+            np.log(100.0),
         )
-        c[i] = np.exp(best.x)
+        c[i] = np.exp(log_c)
         (a[i], b[i]), _ = _linear_ab(hs, xs, c[i])
     top = h >= bounds[4] - 1e-9
     if top.sum() >= 2:

@@ -25,8 +25,8 @@ def write_numeric_ecsv(table, path, formats):
     header = io.StringIO()
     table[:0].write(header, format="ascii.ecsv")
     data = np.column_stack([np.asarray(table[name], dtype=float) for name in table.colnames])
-    body = io.StringIO()
-    np.savetxt(body, data, fmt=list(formats), delimiter=" ")
+    row = " ".join(formats) + "\n"
+    body = (row * len(data)) % tuple(data.ravel().tolist())  # one formatting call for all rows
     with open(path, "w", encoding="utf-8", newline="\n") as f:
         f.write(header.getvalue())
-        f.write(body.getvalue())
+        f.write(body)
