@@ -99,3 +99,10 @@ def test_bad_emission_altitudes_are_exit_2(run_cli, tmp_path):
     result = run_model(run_cli, tmp_path, METEO, MACOBAC, "--emission-altitudes", "1.0", "5.0")
     assert result.code == 2
     assert "observation level" in result.err
+
+
+@pytest.mark.parametrize("bounds", [["0", "4", "3", "40", "100"], ["0", "4", "10", "40", "119"]])
+def test_bad_fit_boundaries_are_exit_2(run_cli, tmp_path, bounds):
+    result = run_model(run_cli, tmp_path, METEO, MACOBAC, "--fit-boundaries", *bounds)
+    assert result.code == 2
+    assert "--fit-boundaries" in result.err

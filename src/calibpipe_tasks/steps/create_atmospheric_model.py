@@ -124,8 +124,11 @@ def run(args, ctx):
 
     if args.wavelength_max < args.wavelength_min:
         raise UsageError("--wavelength-max must not be below --wavelength-min")
-    if np.any(np.diff(args.fit_boundaries) <= 0):
-        raise UsageError("--fit-boundaries must increase")
+    bounds = np.asarray(args.fit_boundaries, dtype=float)
+    if bounds.size != 5 or np.any(np.diff(bounds) < 1.0) or bounds[0] < 0 or bounds[4] > 115:
+        raise UsageError(
+            "--fit-boundaries needs 5 boundaries in [0, 115] km, increasing by at least 1 km"
+        )
     meteo_path = ctx.add_input(args.meteo, role="meteo")
     macobac_path = ctx.add_input(args.macobac, role="macobac")
     reference_path = ctx.add_input(args.reference_model, role="reference_model")
