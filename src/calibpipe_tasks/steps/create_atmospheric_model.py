@@ -57,17 +57,25 @@ def add_arguments(parser):
     parser.add_argument(
         "--refractive-index-wavelength",
         type=_positive,
+        metavar="NM",
         default=350.0,
         help="vacuum wavelength [nm] of the profile's n-1 (350, as CTAO's molecularprofiles)",
     )
-    parser.add_argument("--wavelength-min", type=_positive, default=200.0, help="[nm] (200)")
-    parser.add_argument("--wavelength-max", type=_positive, default=1000.0, help="[nm] (1000)")
-    parser.add_argument("--wavelength-step", type=_positive, default=1.0, help="[nm] (1)")
+    parser.add_argument(
+        "--wavelength-min", type=_positive, metavar="NM", default=200.0, help="[nm] (200)"
+    )
+    parser.add_argument(
+        "--wavelength-max", type=_positive, metavar="NM", default=1000.0, help="[nm] (1000)"
+    )
+    parser.add_argument(
+        "--wavelength-step", type=_positive, metavar="NM", default=1.0, help="[nm] (1)"
+    )
     parser.add_argument(
         "--emission-altitudes",
         type=_positive,
         nargs="+",
         default=None,
+        metavar="KM",
         help="emission altitudes [km a.s.l.] (default: 53 levels from 50 m above ground to 100 km)",
     )
     parser.add_argument(
@@ -75,11 +83,13 @@ def add_arguments(parser):
         type=float,
         nargs=5,
         default=[0.0, 4.0, 10.0, 40.0, 100.0],
+        metavar="KM",
         help="lower boundaries of the 5 CORSIKA layers [km] (0 4 10 40 100)",
     )
     parser.add_argument(
         "--blend-scale",
         type=_positive,
+        metavar="KM",
         default=5.0,
         help="e-folding length [km] of the join to the reference model (5)",
     )

@@ -21,10 +21,18 @@ PLOT = "mdp.png"
 def add_arguments(parser):
     parser.add_argument("--meteo", required=True, help="normalised meteorological table (ECSV)")
     parser.add_argument(
-        "--grid-step", type=float, default=0.5, help="altitude step of the grid [km] (0.5)"
+        "--grid-step",
+        type=float,
+        default=0.5,
+        metavar="KM",
+        help="altitude step of the grid [km] (0.5)",
     )
     parser.add_argument(
-        "--top", type=float, default=30.0, help="highest grid altitude [km] if data reach it (30)"
+        "--top",
+        type=float,
+        default=30.0,
+        metavar="KM",
+        help="highest grid altitude [km] if data reach it (30)",
     )
     parser.add_argument(
         "--humidity-phase",
