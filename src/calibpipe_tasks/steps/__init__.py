@@ -24,4 +24,7 @@ STEP_MODULES = {
     "fetch-gdas": "fetch_gdas",
     "fetch-co2": "fetch_co2",
     "ingest-meteo": "ingest_meteo",
+    "create-mdp": "create_mdp",
+    "select-reference-model": "select_reference_model",
+    "create-atmospheric-model": "create_atmospheric_model",
 }
