@@ -63,6 +63,12 @@ inputs:
     doc: Lower boundaries of the 5 CORSIKA layers (default 0 4 10 40 100).
     inputBinding:
       prefix: --fit-boundaries
+  product_id:
+    type: string?
+    label: Exchange set identifier
+    doc: Identifier used in the SimPipe file names (default <site>-<window start>).
+    inputBinding:
+      prefix: --product-id
   plots:
     type: boolean?
     label: Write the plots
@@ -103,6 +109,30 @@ outputs:
     format: iana:image/png
     outputBinding:
       glob: model_extinction.png
+  exchange_manifest:
+    type: File
+    label: SimPipe exchange manifest
+    doc: |
+      atmosphere_exchange_<id>.json - site, observation level, validity, data source,
+      CO2, reference model, software versions, the 5-layer fit and sha256 of every file.
+    format: iana:application/json
+    outputBinding:
+      glob: atmosphere_exchange_*.json
+  exchange_files:
+    type: File[]
+    label: SimPipe exchange files
+    doc: |
+      simtools table assets atmospheric_profile_<id>.ecsv and
+      atmospheric_transmission_<id>.ecsv with their JSON parameter records, the CORSIKA
+      table atmprof_<id>.dat and the sim_telarray table atm_trans_<id>.dat.
+    outputBinding:
+      glob:
+        - atmospheric_profile_*.ecsv
+        - atmospheric_profile-*.json
+        - atmospheric_transmission_*.ecsv
+        - atmospheric_transmission-*.json
+        - atmprof_*.dat
+        - atm_trans_*.dat
   provenance:
     type: File
     label: Provenance record

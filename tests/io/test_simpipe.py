@@ -62,7 +62,7 @@ def test_transmission_asset_is_the_long_form_of_the_matrix(exchange):
     matrix = np.asarray(table["extinction"]).reshape(n_wl, n_alt)
     assert np.array_equal(matrix, extinction.optical_depth)
     assert np.array_equal(np.asarray(table["wavelength"][::n_alt]), extinction.wavelength_nm)
-    assert np.array_equal(np.asarray(table["altitude"][:n_alt]), extinction.altitude_km)
+    assert np.array_equal(np.asarray(table["altitude"][:n_alt]), extinction.emission_altitude_km)
     assert table.meta["observatory_level"] == pytest.approx(2.15)
 
 
@@ -70,7 +70,7 @@ def test_missing_optical_depth_left_out_of_asset_and_99999_in_atm_trans(tmp_path
     ext = rayleigh_like_extinction([300.0, 400.0, 500.0], [2.2, 5.0, 10.0], 2.15)
     tau = ext.optical_depth.copy()
     tau[0, 2] = np.nan
-    ext = simpipe.Extinction(ext.wavelength_nm, ext.altitude_km, tau, 2.15)
+    ext = simpipe.Extinction(ext.wavelength_nm, ext.emission_altitude_km, tau, 2.15)
     site = sample_inputs()[3].site
     table = simpipe.transmission_asset_table(ext, site, "1.0.0", "x")
     assert len(table) == 8
@@ -109,7 +109,7 @@ def test_atm_trans_header_and_rows(exchange):
     # what sim_telarray-table readers do: level = token 2 without its comma, altitudes after H1=
     assert tokens[:2] == ["#", "H2="] and tokens[3] == "H1="
     assert float(tokens[2].rstrip(",")) == pytest.approx(2.15)
-    assert np.allclose([float(t) for t in tokens[4:]], extinction.altitude_km)
+    assert np.allclose([float(t) for t in tokens[4:]], extinction.emission_altitude_km)
     rows = [line for line in lines if not line.startswith("#")]
     assert len(rows) == 801
     wl, alt, tau, level = read_atm_trans(directory / names["simtel_atm_trans"])

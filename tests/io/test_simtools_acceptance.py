@@ -209,7 +209,7 @@ def test_missing_optical_depth_reaches_sim_telarray_as_99999_both_ways(simtools,
     profile, ext, fit, info = sample_inputs()
     tau = ext.optical_depth.copy()
     tau[-1, -1] = np.nan
-    ext = Extinction(ext.wavelength_nm, ext.altitude_km, tau, ext.observation_level_km)
+    ext = Extinction(ext.wavelength_nm, ext.emission_altitude_km, tau, ext.observation_level_km)
     write_exchange_set(tmp_path, profile, ext, fit, info)
     record_path, record = records(tmp_path)["atmospheric_transmission"]
     table = simtools_read(simtools, record_path, record)

@@ -417,7 +417,7 @@ def test_missing_optical_depths_are_valid_but_still_checked_around(run_cli, tmp_
     profile, ext, fit, info = sample_inputs()
     tau = ext.optical_depth.copy()
     tau[3, 5] = np.nan
-    good = Extinction(ext.wavelength_nm, ext.altitude_km, tau, ext.observation_level_km)
+    good = Extinction(ext.wavelength_nm, ext.emission_altitude_km, tau, ext.observation_level_km)
     names = write_exchange_set(tmp_path / "good", profile, good, fit, info)
     result = run_cli(
         "validate-exchange", "--manifest", tmp_path / "good" / names["manifest"], cwd=tmp_path
@@ -425,7 +425,7 @@ def test_missing_optical_depths_are_valid_but_still_checked_around(run_cli, tmp_
     assert result.code == 0, result.err
     bad_tau = tau.copy()
     bad_tau[3, 6] = tau[3, 4] * 0.9  # lower than the value before the gap
-    bad = Extinction(ext.wavelength_nm, ext.altitude_km, bad_tau, ext.observation_level_km)
+    bad = Extinction(ext.wavelength_nm, ext.emission_altitude_km, bad_tau, ext.observation_level_km)
     (tmp_path / "bad").mkdir()
     names = write_exchange_set(tmp_path / "bad", profile, bad, fit, info)
     result = run_cli(

@@ -40,13 +40,28 @@ def default_emission_altitudes(ground_km):
     return np.round(np.concatenate([offsets, absolute]), 6)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Extinction:
-    """Rayleigh optical depth from the observation level to each emission altitude."""
+    """Molecular optical depth from the observation level up to each emission altitude.
+
+    Attributes
+    ----------
+    wavelength_nm : ndarray, shape (n_wavelength,)
+        Wavelengths [nm], increasing.
+    emission_altitude_km : ndarray, shape (n_altitude,)
+        Emission altitudes above sea level [km], increasing, above the observation level.
+    optical_depth : ndarray, shape (n_wavelength, n_altitude)
+        Vertical optical depth (dimensionless), cumulative from the observation level;
+        NaN marks a missing value.
+    observation_level_km : float
+        Observation level above sea level [km].
+    meta : dict
+        Provenance of the numbers (cross-section model, CO2, ...).
+    """
 
     wavelength_nm: np.ndarray
     emission_altitude_km: np.ndarray
-    optical_depth: np.ndarray  # (n_wavelength, n_altitude)
+    optical_depth: np.ndarray
     observation_level_km: float
     meta: dict = field(default_factory=dict)
 

@@ -47,6 +47,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..atmosphere.model_products import Extinction  # noqa: F401 - part of this module's API
 from ..outputs import sha256_of
 from .simpipe_native import write_atm_trans, write_atmprof
 from .simpipe_schemas import column_contract
@@ -87,29 +88,6 @@ _PROFILE_INPUT_UNITS = {
     "pressure": ("hPa", "mbar"),
     "water_vapor_partial_pressure": ("", ""),
 }
-
-
-@dataclass(frozen=True)
-class Extinction:
-    """Molecular optical depth from the observation level up to each emission altitude.
-
-    Attributes
-    ----------
-    wavelength_nm : ndarray, shape (n_wavelength,)
-        Wavelengths [nm], increasing.
-    altitude_km : ndarray, shape (n_altitude,)
-        Emission altitudes above sea level [km], increasing, above the observation level.
-    optical_depth : ndarray, shape (n_wavelength, n_altitude)
-        Vertical optical depth (dimensionless), cumulative from the observation level;
-        NaN marks a missing value.
-    observation_level_km : float
-        Observation level above sea level [km].
-    """
-
-    wavelength_nm: np.ndarray
-    altitude_km: np.ndarray
-    optical_depth: np.ndarray
-    observation_level_km: float
 
 
 @dataclass(frozen=True)
@@ -268,7 +246,7 @@ def _identity_meta(parameter, site, parameter_version, product_id):
 
 def _check_extinction(extinction):
     wavelength = np.asarray(extinction.wavelength_nm, dtype=float)
-    altitude = np.asarray(extinction.altitude_km, dtype=float)
+    altitude = np.asarray(extinction.emission_altitude_km, dtype=float)
     tau = np.asarray(extinction.optical_depth, dtype=float)
     level = float(extinction.observation_level_km)
     if wavelength.ndim != 1 or altitude.ndim != 1 or tau.shape != (wavelength.size, altitude.size):

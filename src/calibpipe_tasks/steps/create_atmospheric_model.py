@@ -22,7 +22,13 @@ them the reference model continues, joined without a jump
   night's CO2 and humidity up to the data top);
 * ``model_layer_fit.ecsv`` - CORSIKA's 5-layer fit of the thickness
   (meta ``max_relative_residual``);
-* with ``--plots``: ``model_profile_vs_reference.png``, ``model_extinction.png``.
+* with ``--plots``: ``model_profile_vs_reference.png``, ``model_extinction.png``;
+* the SimPipe exchange set (:mod:`calibpipe_tasks.io.simpipe`) for the CTAO sites:
+  ``atmospheric_profile_<id>.ecsv``, ``atmospheric_transmission_<id>.ecsv`` and
+  their simtools JSON records, ``atmprof_<id>.dat`` (CORSIKA),
+  ``atm_trans_<id>.dat`` (sim_telarray) and the manifest
+  ``atmosphere_exchange_<id>.json``; ``<id>`` is ``--product-id`` or
+  ``<site>-<window start>`` (e.g. ``north-20240115T2044``).
 """
 
 import argparse
@@ -53,6 +59,12 @@ def add_arguments(parser):
     )
     parser.add_argument(
         "--selection", default=None, help="selection record (reference_selection.json), optional"
+    )
+    parser.add_argument(
+        "--product-id",
+        default=None,
+        help="identifier of the SimPipe exchange set, used in its file names "
+        "(default: <site>-<window start>, e.g. north-20240115T2044)",
     )
     parser.add_argument(
         "--refractive-index-wavelength",
@@ -174,6 +186,9 @@ def run(args, ctx):
         if key in selection:
             products.profile.meta[f"reference_{key}"] = selection[key]
     write_products(ctx, products)
+    write_exchange(
+        ctx, products, meteo.meta, _reference_identity(selection, reference_path), args.product_id
+    )
     if args.plots:
         from ..plotting import plot_extinction, plot_profile_vs_reference
 
@@ -198,3 +213,63 @@ def write_products(ctx, products):
         extinction_table(products.extinction), ctx.output(EXTINCTION), ("%g", "%.6f", "%.10e")
     )
     products.layer_fit.write(ctx.output(LAYER_FIT), format="ascii.ecsv", overwrite=True)
+
+
+def _reference_identity(selection, reference_path):
+    """Season and version of the reference model: from the selection record, else its file name."""
+    from ..errors import UsageError
+    from ..io.reference_atmosphere import MODEL_PATTERN
+
+    if "season" in selection and "version" in selection:
+        return {"season": str(selection["season"]), "version": str(selection["version"])}
+    match = MODEL_PATTERN.match(reference_path.name)
+    if match:
+        return {"season": match["season"], "version": match["version"]}
+    raise UsageError(
+        f"{reference_path}: season and version of the reference model unknown; give --selection "
+        "(reference_selection.json) or a reference_atmo_model_<version>_<site>_<season>.ecsv file"
+    )
+
+
+def default_product_id(site_name, window_start):
+    """``<site>-<YYYYMMDDTHHMM>`` from the site name and the ISO start of the validity window."""
+    import datetime
+
+    start = datetime.datetime.fromisoformat(str(window_start).replace("Z", "+00:00"))
+    return f"{site_name.lower()}-{start:%Y%m%dT%H%M}"
+
+
+def write_exchange(ctx, products, meteo_meta, reference, product_id=None):
+    """Write the SimPipe exchange set of the model (CTAO sites only: simtools knows no other).
+
+    ``reference`` holds the ``season`` and ``version`` of the reference model used above the data.
+    """
+    from ..errors import UsageError
+    from ..io.simpipe import ExchangeInfo, write_exchange_set
+    from ..sites import SITES
+
+    site = SITES.get(str(meteo_meta.get("site")))
+    if site is None:
+        raise UsageError(
+            f"site {meteo_meta.get('site')!r}: the SimPipe exchange needs a CTAO site (North/South)"
+        )
+    meta = products.profile.meta
+    start, end = meteo_meta.get("window_start"), meteo_meta.get("window_end")
+    info = ExchangeInfo(
+        product_id=product_id or default_product_id(site.name, start),
+        site=site,
+        validity_start=start,
+        validity_end=end,
+        data_source=str(meteo_meta["data_source"]),
+        dataset=str(meteo_meta.get("dataset", meteo_meta["data_source"])),
+        co2_ppm=float(meta["co2_ppm"]),
+        reference_season=reference["season"],
+        reference_version=reference["version"],
+    )
+    try:
+        names = write_exchange_set(
+            ctx.output, products.profile, products.extinction, products.layer_fit, info
+        )
+    except ValueError as err:
+        raise UsageError(f"SimPipe exchange: {err}") from None
+    ctx.extra_provenance["exchange_manifest"] = names["manifest"]
