@@ -106,3 +106,24 @@ def test_bad_fit_boundaries_are_exit_2(run_cli, tmp_path, bounds):
     result = run_model(run_cli, tmp_path, METEO, MACOBAC, "--fit-boundaries", *bounds)
     assert result.code == 2
     assert "--fit-boundaries" in result.err
+
+
+def test_exchange_set_is_written_and_valid(run_cli, tmp_path):
+    """The SimPipe set comes with the model, passes validate-exchange and holds the model's numbers."""
+    import json
+
+    from calibpipe_tasks.io.simpipe_native import read_atmprof
+    from calibpipe_tasks.io.simpipe_validate import validate_exchange
+
+    assert run_model(run_cli, tmp_path).code == 0
+    (manifest,) = tmp_path.glob("atmosphere_exchange_*.json")
+    assert manifest.name == "atmosphere_exchange_north-20230115T2100.json"
+    record = json.loads(manifest.read_text())
+    # the season and version come from the reference model's file name when no selection is given
+    assert record["reference_model"]["season"] == "winter"
+    validate_exchange(manifest)
+    profile = Table.read(tmp_path / "model_profile.ecsv", format="ascii.ecsv")
+    atmprof = read_atmprof(tmp_path / "atmprof_north-20230115T2100.dat")
+    np.testing.assert_allclose(atmprof["thickness"], profile["thickness"], rtol=1e-7)
+    result = run_model(run_cli, tmp_path, METEO, MACOBAC, "--product-id", "night 1")
+    assert result.code == 2 and "product" in result.err.lower()
