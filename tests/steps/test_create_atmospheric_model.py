@@ -109,7 +109,7 @@ def test_bad_fit_boundaries_are_exit_2(run_cli, tmp_path, bounds):
 
 
 def test_exchange_set_is_written_and_valid(run_cli, tmp_path):
-    """The SimPipe set comes with the model, passes validate-exchange and holds the model's numbers."""
+    """The SimPipe set comes with the model, validates, and holds the model's numbers."""
     import json
 
     from calibpipe_tasks.io.simpipe_native import read_atmprof
