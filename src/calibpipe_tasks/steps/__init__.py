@@ -19,4 +19,8 @@ Heavy imports (numpy, astropy, ctapipe, ...) happen inside ``run`` so that
 #: subcommand name -> module (relative to this package), in the order ``--help`` lists them
 STEP_MODULES = {
     "compute-macobac": "compute_macobac",
+    "db-init": "db_init",
+    "db-upload": "db_upload",
+    "db-query": "db_query",
+    "db-export": "db_export",
 }

@@ -1,0 +1,295 @@
+"""The repository API of the calibration database: upload, query, export.
+
+Every upload is one transaction: the product and all its files are stored, or
+nothing is. Identical content (same kind, target, validity and files) is stored
+once: uploading it again returns the existing product. A new version whose
+validity overlaps older current versions marks them ``superseded`` (they are never
+deleted). Concurrent writers are serialised per (kind, target): on PostgreSQL by
+``SELECT ... FOR UPDATE`` on the :class:`~.models.ProductSeries` row, on SQLite by
+``BEGIN IMMEDIATE`` (one writer at a time); unique constraints catch anything else,
+and the transaction is retried.
+"""
+
+import hashlib
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from .engine import WRITE_OPTION
+from .kinds import STATUS_CURRENT, STATUS_SUPERSEDED, format_utc
+from .models import Product, ProductFile, ProductSeries
+
+log = logging.getLogger(__name__)
+
+#: attempts of one upload transaction before giving up (lock time-outs, serialisation)
+MAX_ATTEMPTS = 20
+
+
+class CorruptProductError(Exception):
+    """A stored or given file does not match its sha256."""
+
+
+@dataclass(frozen=True)
+class FileBlob:
+    """A product file to store: its name and bytes (sha256 computed)."""
+
+    name: str
+    data: bytes
+
+    @property
+    def sha256(self):
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass
+class NewProduct:
+    """A product to upload."""
+
+    kind: str
+    target: str
+    valid_from: datetime
+    valid_to: datetime
+    files: list
+    provenance: str | None = None
+    meta: dict = field(default_factory=dict)
+
+
+@dataclass
+class UploadResult:
+    """What an upload did: the product id, its version, whether it was new."""
+
+    id: int
+    version: int
+    created: bool
+    content_sha256: str
+    superseded: list
+
+    def as_dict(self):
+        return {
+            "id": self.id,
+            "version": self.version,
+            "created": self.created,
+            "content_sha256": self.content_sha256,
+            "superseded": list(self.superseded),
+        }
+
+
+def content_sha256(named_digests):
+    """sha256 of a product's content: the sorted ``name sha256`` lines of its files.
+
+    Parameters
+    ----------
+    named_digests : iterable of (str, str)
+        (file name, file sha256) pairs.
+    """
+    lines = "".join(f"{name}\t{digest}\n" for name, digest in sorted(named_digests))
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
+def _insert_ignore(dialect_name):
+    return postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+
+
+def _upload_once(session, product, recorded_at):
+    digest = content_sha256((f.name, f.sha256) for f in product.files)
+    same = select(Product).where(
+        Product.content_sha256 == digest,
+        Product.kind == product.kind,
+        Product.target == product.target,
+        Product.valid_from == product.valid_from,
+        Product.valid_to == product.valid_to,
+    )
+    existing = session.scalars(same).first()
+    if existing is not None:
+        return UploadResult(existing.id, existing.version, False, digest, [])
+
+    insert = _insert_ignore(session.bind.dialect.name)
+    session.execute(
+        insert(ProductSeries)
+        .values(kind=product.kind, target=product.target, last_version=0)
+        .on_conflict_do_nothing(index_elements=["kind", "target"])
+    )
+    series = session.scalars(
+        select(ProductSeries)
+        .where(ProductSeries.kind == product.kind, ProductSeries.target == product.target)
+        .with_for_update()
+    ).one()
+    # re-check under the lock: a concurrent writer may have stored the same content
+    existing = session.scalars(same).first()
+    if existing is not None:
+        return UploadResult(existing.id, existing.version, False, digest, [])
+
+    series.last_version += 1
+    row = Product(
+        kind=product.kind,
+        target=product.target,
+        valid_from=product.valid_from,
+        valid_to=product.valid_to,
+        version=series.last_version,
+        status=STATUS_CURRENT,
+        content_sha256=digest,
+        recorded_at=recorded_at,
+        provenance=product.provenance,
+        meta=json.dumps(product.meta, sort_keys=True, default=str),
+    )
+    session.add(row)
+    session.flush()
+    for blob in product.files:
+        session.add(
+            ProductFile(
+                product_id=row.id,
+                name=blob.name,
+                sha256=blob.sha256,
+                size=len(blob.data),
+                data=blob.data,
+            )
+        )
+    overlapping = select(Product.id).where(
+        Product.kind == product.kind,
+        Product.target == product.target,
+        Product.status == STATUS_CURRENT,
+        Product.id != row.id,
+        Product.valid_from < product.valid_to,
+        Product.valid_to > product.valid_from,
+    )
+    superseded = sorted(session.scalars(overlapping).all())
+    if superseded:
+        session.execute(
+            update(Product)
+            .where(Product.id.in_(superseded))
+            .values(status=STATUS_SUPERSEDED, superseded_by=row.id)
+        )
+    session.flush()
+    return UploadResult(row.id, row.version, True, digest, superseded)
+
+
+def _retryable(err):
+    if isinstance(err, IntegrityError):
+        return True
+    if isinstance(err, OperationalError):
+        text = str(err.orig).lower()
+        code = getattr(err.orig, "sqlstate", None)
+        return (
+            "database is locked" in text
+            or "database is busy" in text
+            or code in ("40001", "40P01", "55P03")  # serialization, deadlock, lock not available
+        )
+    return False
+
+
+def upload(engine, product, recorded_at):
+    """Store ``product`` in one transaction; return an :class:`UploadResult`.
+
+    Re-uploading identical content returns the existing id (``created=False``).
+    Lock conflicts, serialisation failures and unique-constraint races are retried
+    up to :data:`MAX_ATTEMPTS` times; the last error is re-raised.
+    """
+    for blob in product.files:
+        if not isinstance(blob, FileBlob):
+            raise TypeError("product files must be FileBlob")
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            with engine.connect() as connection:
+                connection.execution_options(**{WRITE_OPTION: True})
+                with Session(bind=connection) as session, session.begin():
+                    result = _upload_once(session, product, recorded_at)
+            return result
+        except (IntegrityError, OperationalError) as err:
+            if not _retryable(err) or attempt == MAX_ATTEMPTS:
+                raise
+            log.debug("upload attempt %d failed (%s), retrying", attempt, err.orig)
+            time.sleep(random.uniform(0, 0.02 * attempt))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _valid_at_statement(kind, target, at, as_of=None):
+    statement = select(Product).where(
+        Product.kind == kind,
+        Product.target == target,
+        Product.valid_from <= at,
+        Product.valid_to > at,
+    )
+    if as_of is not None:
+        statement = statement.where(Product.recorded_at <= as_of)
+    return statement.order_by(Product.version.desc()).limit(1)
+
+
+def find_valid(session, kind, target, at, as_of=None):
+    """The product of ``kind`` for ``target`` valid at ``at`` with the highest version.
+
+    With ``as_of``, only products recorded (uploaded) at or before that time count:
+    the answer the database would have given then. Returns None if there is none.
+    """
+    return session.scalars(_valid_at_statement(kind, target, at, as_of)).first()
+
+
+def select_products(session, kinds=(), targets=(), overlapping=None, status=None):
+    """Products matching the filters, ordered by id.
+
+    Parameters
+    ----------
+    kinds, targets : sequence of str
+        Keep only these kinds / targets (empty: all).
+    overlapping : (datetime, datetime) or None
+        Keep only products whose validity overlaps ``[start, end)``.
+    status : str or None
+        ``current`` or ``superseded`` (None: both).
+    """
+    statement = select(Product)
+    if kinds:
+        statement = statement.where(Product.kind.in_(list(kinds)))
+    if targets:
+        statement = statement.where(Product.target.in_(list(targets)))
+    if overlapping is not None:
+        start, end = overlapping
+        statement = statement.where(Product.valid_from < end, Product.valid_to > start)
+    if status is not None:
+        statement = statement.where(Product.status == status)
+    return session.scalars(statement.order_by(Product.id)).all()
+
+
+def verified_files(product):
+    """The stored files of ``product`` as (name, bytes), each checked against its sha256.
+
+    Raises :class:`CorruptProductError` if a file's bytes or the product's content
+    digest do not match what was recorded at upload.
+    """
+    files = []
+    for stored in product.files:
+        data = bytes(stored.data)
+        if hashlib.sha256(data).hexdigest() != stored.sha256 or len(data) != stored.size:
+            raise CorruptProductError(
+                f"stored file {stored.name} of product {product.id} is corrupt (sha256 mismatch)"
+            )
+        files.append((stored.name, data))
+    if content_sha256((f.name, f.sha256) for f in product.files) != product.content_sha256:
+        raise CorruptProductError(
+            f"product {product.id}: file list does not match its content sha256"
+        )
+    return files
+
+
+def describe(product):
+    """A JSON-serialisable summary of a product (no bytes)."""
+    return {
+        "id": product.id,
+        "kind": product.kind,
+        "target": product.target,
+        "valid_from": format_utc(product.valid_from),
+        "valid_to": format_utc(product.valid_to),
+        "version": product.version,
+        "status": product.status,
+        "superseded_by": product.superseded_by,
+        "content_sha256": product.content_sha256,
+        "recorded_at": format_utc(product.recorded_at),
+        "meta": json.loads(product.meta),
+        "files": [{"name": f.name, "sha256": f.sha256, "size": f.size} for f in product.files],
+    }
