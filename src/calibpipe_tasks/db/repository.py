@@ -264,7 +264,9 @@ def verified_files(product):
     """
     files = []
     for stored in product.files:
-        data = bytes(stored.data)
+        data = stored.data
+        # a damaged SQLite cell may even come back as text: compare its bytes all the same
+        data = data.encode("utf-8", "surrogateescape") if isinstance(data, str) else bytes(data)
         if hashlib.sha256(data).hexdigest() != stored.sha256 or len(data) != stored.size:
             raise CorruptProductError(
                 f"stored file {stored.name} of product {product.id} is corrupt (sha256 mismatch)"
