@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from dbfixtures import db_url_fixture, engine_fixture  # noqa: F401 - fixtures
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from calibpipe_tasks.db import repository
@@ -100,20 +100,20 @@ def test_new_version_supersedes_overlapping_one_and_keeps_it(engine):
         assert session.scalar(select(ProductSeries.last_version)) == 3
 
 
-def test_upload_is_all_files_or_nothing(engine, monkeypatch):
+def test_upload_is_all_files_or_nothing(engine):
     upload(engine, product(T0 - timedelta(days=3)), RECORDED)
-    calls = []
-    real = repository.ProductFile
 
-    def failing_file(**kwargs):
-        calls.append(kwargs["name"])
-        if len(calls) == 2:
+    def fail_after_the_files(conn, cursor, statement, parameters, context, executemany):
+        # the product row and its files are written; then the transaction breaks
+        if statement.startswith("INSERT INTO product_file"):
             raise RuntimeError("disk on fire")
-        return real(**kwargs)
 
-    monkeypatch.setattr(repository, "ProductFile", failing_file)
-    with pytest.raises(RuntimeError, match="disk on fire"):
-        upload(engine, product(content=b"never stored\n"), RECORDED)
+    event.listen(engine, "after_cursor_execute", fail_after_the_files)
+    try:
+        with pytest.raises(RuntimeError, match="disk on fire"):
+            upload(engine, product(content=b"never stored\n"), RECORDED)
+    finally:
+        event.remove(engine, "after_cursor_execute", fail_after_the_files)
     assert count(engine, Product) == 1 and count(engine, ProductFile) == 2
     with Session(engine) as session:
         assert session.scalar(select(ProductSeries.last_version)) == 1

@@ -22,7 +22,6 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, DBAPIError, OperationalError
-from sqlalchemy.pool import NullPool
 
 from ..errors import InputDataError, TemporaryFailure, UsageError
 
@@ -84,7 +83,9 @@ def make_engine(url, connect_timeout=10):
     url = parse_url(url) if isinstance(url, str) else url
     if url.get_backend_name() == "sqlite":
         read_only = "mode=ro" in str(url)
-        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 60})
+        # a pooled connection keeps the WAL open between transactions (closing the last
+        # connection checkpoints and fsyncs); call engine.dispose() when done
+        engine = create_engine(url, connect_args={"timeout": 60})
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_connection, _record):

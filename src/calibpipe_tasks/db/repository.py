@@ -21,7 +21,6 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
 
 from .engine import WRITE_OPTION
 from .kinds import STATUS_CURRENT, STATUS_SUPERSEDED, format_utc
@@ -98,77 +97,92 @@ def _insert_ignore(dialect_name):
     return postgresql.insert if dialect_name == "postgresql" else sqlite.insert
 
 
-def _upload_once(session, product, recorded_at):
+def _next_version(connection, kind, target):
+    """Take the lock of the (kind, target) series and return its next version number.
+
+    ``UPDATE ... RETURNING`` locks the series row until the transaction ends (on
+    PostgreSQL a row lock, as ``SELECT ... FOR UPDATE``; SQLite holds the database
+    write lock since ``BEGIN IMMEDIATE``); a new series row is inserted first if needed.
+    """
+    series = ProductSeries.__table__
+    bump = (
+        update(series)
+        .where(series.c.kind == kind, series.c.target == target)
+        .values(last_version=series.c.last_version + 1)
+        .returning(series.c.last_version)
+    )
+    version = connection.execute(bump).scalar()
+    if version is None:
+        insert = _insert_ignore(connection.dialect.name)
+        connection.execute(
+            insert(series)
+            .values(kind=kind, target=target, last_version=0)
+            .on_conflict_do_nothing(index_elements=["kind", "target"])
+        )
+        version = connection.execute(bump).scalar_one()
+    return version
+
+
+def _upload_once(connection, product, recorded_at):
+    """One attempt of :func:`upload` inside an open transaction (Core statements)."""
+    products, files = Product.__table__, ProductFile.__table__
     digest = content_sha256((f.name, f.sha256) for f in product.files)
-    same = select(Product).where(
-        Product.content_sha256 == digest,
-        Product.kind == product.kind,
-        Product.target == product.target,
-        Product.valid_from == product.valid_from,
-        Product.valid_to == product.valid_to,
-    )
-    existing = session.scalars(same).first()
-    if existing is not None:
-        return UploadResult(existing.id, existing.version, False, digest, [])
-
-    insert = _insert_ignore(session.bind.dialect.name)
-    session.execute(
-        insert(ProductSeries)
-        .values(kind=product.kind, target=product.target, last_version=0)
-        .on_conflict_do_nothing(index_elements=["kind", "target"])
-    )
-    series = session.scalars(
-        select(ProductSeries)
-        .where(ProductSeries.kind == product.kind, ProductSeries.target == product.target)
-        .with_for_update()
-    ).one()
-    # re-check under the lock: a concurrent writer may have stored the same content
-    existing = session.scalars(same).first()
-    if existing is not None:
-        return UploadResult(existing.id, existing.version, False, digest, [])
-
-    series.last_version += 1
-    row = Product(
-        kind=product.kind,
-        target=product.target,
-        valid_from=product.valid_from,
-        valid_to=product.valid_to,
-        version=series.last_version,
-        status=STATUS_CURRENT,
-        content_sha256=digest,
-        recorded_at=recorded_at,
-        provenance=product.provenance,
-        meta=json.dumps(product.meta, sort_keys=True, default=str),
-    )
-    session.add(row)
-    session.flush()
-    for blob in product.files:
-        session.add(
-            ProductFile(
-                product_id=row.id,
-                name=blob.name,
-                sha256=blob.sha256,
-                size=len(blob.data),
-                data=blob.data,
-            )
+    version = _next_version(connection, product.kind, product.target)
+    # under the series lock: has the same content been stored already?
+    existing = connection.execute(
+        select(products.c.id, products.c.version).where(
+            products.c.content_sha256 == digest,
+            products.c.kind == product.kind,
+            products.c.target == product.target,
+            products.c.valid_from == product.valid_from,
+            products.c.valid_to == product.valid_to,
         )
-    overlapping = select(Product.id).where(
-        Product.kind == product.kind,
-        Product.target == product.target,
-        Product.status == STATUS_CURRENT,
-        Product.id != row.id,
-        Product.valid_from < product.valid_to,
-        Product.valid_to > product.valid_from,
-    )
-    superseded = sorted(session.scalars(overlapping).all())
-    if superseded:
-        session.execute(
-            update(Product)
-            .where(Product.id.in_(superseded))
-            .values(status=STATUS_SUPERSEDED, superseded_by=row.id)
+    ).first()
+    if existing is not None:
+        return UploadResult(existing.id, existing.version, False, digest, []), False
+    new_id = connection.execute(
+        products.insert()
+        .values(
+            kind=product.kind,
+            target=product.target,
+            valid_from=product.valid_from,
+            valid_to=product.valid_to,
+            version=version,
+            status=STATUS_CURRENT,
+            content_sha256=digest,
+            recorded_at=recorded_at,
+            provenance=product.provenance,
+            meta=json.dumps(product.meta, sort_keys=True, default=str),
         )
-    session.flush()
-    return UploadResult(row.id, row.version, True, digest, superseded)
+        .returning(products.c.id)
+    ).scalar_one()
+    connection.execute(
+        files.insert(),
+        [
+            {
+                "product_id": new_id,
+                "name": blob.name,
+                "sha256": blob.sha256,
+                "size": len(blob.data),
+                "data": blob.data,
+            }
+            for blob in product.files
+        ],
+    )
+    superseded = connection.execute(
+        update(products)
+        .where(
+            products.c.kind == product.kind,
+            products.c.target == product.target,
+            products.c.status == STATUS_CURRENT,
+            products.c.id != new_id,
+            products.c.valid_from < product.valid_to,
+            products.c.valid_to > product.valid_from,
+        )
+        .values(status=STATUS_SUPERSEDED, superseded_by=new_id)
+        .returning(products.c.id)
+    ).scalars()
+    return UploadResult(new_id, version, True, digest, sorted(superseded)), True
 
 
 def _retryable(err):
@@ -192,15 +206,23 @@ def upload(engine, product, recorded_at):
     Lock conflicts, serialisation failures and unique-constraint races are retried
     up to :data:`MAX_ATTEMPTS` times; the last error is re-raised.
     """
-    for blob in product.files:
-        if not isinstance(blob, FileBlob):
-            raise TypeError("product files must be FileBlob")
+    names = [blob.name for blob in product.files]
+    if not names or len(set(names)) != len(names):
+        raise ValueError("a product needs files with distinct names")
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             with engine.connect() as connection:
                 connection.execution_options(**{WRITE_OPTION: True})
-                with Session(bind=connection) as session, session.begin():
-                    result = _upload_once(session, product, recorded_at)
+                transaction = connection.begin()
+                try:
+                    result, store = _upload_once(connection, product, recorded_at)
+                    if store:
+                        transaction.commit()
+                    else:  # identical content exists: nothing to write
+                        transaction.rollback()
+                except BaseException:
+                    transaction.rollback()
+                    raise
             return result
         except (IntegrityError, OperationalError) as err:
             if not _retryable(err) or attempt == MAX_ATTEMPTS:
