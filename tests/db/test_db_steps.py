@@ -71,6 +71,7 @@ def test_upload_without_database_creates_one_and_reupload_is_noop(run_cli, tmp_p
     assert result.code == 0, result.err
     again = json.loads((second / "upload-receipt.json").read_text())
     assert again["id"] == receipt["id"] and again["created"] is False
+    assert again["recorded_at"] == receipt["recorded_at"]  # when it was stored, not now
 
 
 def test_query_of_sample_database_and_as_of(run_cli, tmp_path):

@@ -70,6 +70,7 @@ class UploadResult:
     created: bool
     content_sha256: str
     superseded: list
+    recorded_at: datetime
 
     def as_dict(self):
         return {
@@ -78,6 +79,7 @@ class UploadResult:
             "created": self.created,
             "content_sha256": self.content_sha256,
             "superseded": list(self.superseded),
+            "recorded_at": format_utc(self.recorded_at),
         }
 
 
@@ -130,7 +132,7 @@ def _upload_once(connection, product, recorded_at):
     version = _next_version(connection, product.kind, product.target)
     # under the series lock: has the same content been stored already?
     existing = connection.execute(
-        select(products.c.id, products.c.version).where(
+        select(products.c.id, products.c.version, products.c.recorded_at).where(
             products.c.content_sha256 == digest,
             products.c.kind == product.kind,
             products.c.target == product.target,
@@ -139,7 +141,10 @@ def _upload_once(connection, product, recorded_at):
         )
     ).first()
     if existing is not None:
-        return UploadResult(existing.id, existing.version, False, digest, []), False
+        result = UploadResult(
+            existing.id, existing.version, False, digest, [], existing.recorded_at
+        )
+        return result, False
     new_id = connection.execute(
         products.insert()
         .values(
@@ -182,7 +187,7 @@ def _upload_once(connection, product, recorded_at):
         .values(status=STATUS_SUPERSEDED, superseded_by=new_id)
         .returning(products.c.id)
     ).scalars()
-    return UploadResult(new_id, version, True, digest, sorted(superseded)), True
+    return UploadResult(new_id, version, True, digest, sorted(superseded), recorded_at), True
 
 
 def _retryable(err):

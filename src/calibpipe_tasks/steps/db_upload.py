@@ -172,7 +172,6 @@ def run(args, ctx):
         "target": target,
         "valid_from": format_utc(valid_from),
         "valid_to": format_utc(valid_to),
-        "recorded_at": format_utc(recorded_at),
         "files": [{"name": b.name, "sha256": b.sha256, "size": len(b.data)} for b in blobs],
     }
     with open(ctx.output(RECEIPT), "w") as f:
