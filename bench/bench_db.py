@@ -31,14 +31,20 @@ import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from calibpipe_tasks.db.engine import make_engine, upgrade
 from calibpipe_tasks.db.models import Product
-from calibpipe_tasks.db.repository import FileBlob, NewProduct, find_valid, upload
+from calibpipe_tasks.db.repository import (
+    FileBlob,
+    NewProduct,
+    find_valid,
+    max_validity,
+    upload,
+    valid_at_statement,
+)
 
 DEFAULT_PG_URL = "postgresql+psycopg://calibpipe:calibpipe@127.0.0.1:5432/calibpipe_test"
 BASE = datetime(2026, 1, 1, 18)
@@ -124,23 +130,17 @@ def bulk_fill(engine, first, n, recorded, batch=5000):
             connection.execute(
                 update(series)
                 .where(series.c.kind == kind, series.c.target == target)
-                .values(last_version=count)
+                .values(last_version=count, max_validity_s=14 * 3600)
             )
 
 
-def valid_at_ids(kind, target, at):
-    """The bare "valid at t" lookup: the id of the highest version valid at ``at``."""
-    return (
-        select(Product.id)
-        .where(
-            Product.kind == kind,
-            Product.target == target,
-            Product.valid_from <= at,
-            Product.valid_to > at,
-        )
-        .order_by(Product.version.desc())
-        .limit(1)
-    )
+def valid_at_id(connection, kind, target, at):
+    """The bare "valid at t" lookup: the id of the highest version valid at ``at``
+    (the series' longest validity, then the indexed SELECT, as :func:`find_valid` does)."""
+    longest = max_validity(connection, kind, target)
+    if longest is None:
+        return None
+    return connection.execute(valid_at_statement([Product.id], kind, target, at, longest)).scalar()
 
 
 def percentile(values, q):
@@ -176,9 +176,8 @@ def run_backend(name, url, n, n_upload, n_queries, rng):
         for _ in range(n_queries):
             kind, target = rng.choice(SERIES)
             at = BASE + timedelta(days=rng.uniform(0, nights), hours=rng.uniform(0, 14))
-            statement = valid_at_ids(kind, target, at)
             start = time.perf_counter()
-            pid = connection.execute(statement).scalar()
+            pid = valid_at_id(connection, kind, target, at)
             bare.append(time.perf_counter() - start)
             start = time.perf_counter()
             hit = find_valid(session, kind, target, at)
@@ -188,7 +187,9 @@ def run_backend(name, url, n, n_upload, n_queries, rng):
             session.expunge_all()
         kind, target = SERIES[-1]
         at = BASE + timedelta(days=nights // 2, hours=3)
-        plan = connection.execute(Explain(valid_at_ids(kind, target, at))).all()
+        longest = max_validity(connection, kind, target)
+        statement = valid_at_statement([Product.id], kind, target, at, longest)
+        plan = connection.execute(Explain(statement)).all()
     engine.dispose()
     return {
         "backend": name,

@@ -7,6 +7,7 @@ import pytest
 from conftest import error_lines
 from dbfixtures import DB_DATA, db_url_fixture  # noqa: F401 - fixture
 
+from calibpipe_tasks.db.engine import head_revision
 from calibpipe_tasks.outputs import sha256_of
 
 MANIFEST = DB_DATA / "atmosphere-manifest.json"
@@ -32,7 +33,7 @@ def test_init_upload_query_roundtrip_in_file_mode(run_cli, tmp_path):
         d.mkdir()
     result = run_cli("db-init", *QUIET, cwd=init)
     assert result.code == 0, result.err
-    assert json.loads((init / "db-init.json").read_text())["schema_revision"] == "0001"
+    assert json.loads((init / "db-init.json").read_text())["schema_revision"] == head_revision()
     db = init / "calibration.sqlite"
     before = sha256_of(db)
     result = upload_manifest(run_cli, up, "--database", db)

@@ -4,6 +4,7 @@ import hashlib
 from datetime import datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from dbfixtures import db_url_fixture, engine_fixture  # noqa: F401 - fixtures
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
@@ -45,7 +46,7 @@ def count(engine, model):
 
 def test_schema_is_at_head(engine):
     with engine.connect() as connection:
-        assert current_revision(connection) == head_revision() == "0001"
+        assert current_revision(connection) == head_revision() == "0002"
     check_schema(engine, "test")
 
 
@@ -140,3 +141,50 @@ def test_content_sha256_depends_on_names_and_bytes():
     assert a != repository.content_sha256([("a", "2" * 64), ("b", "1" * 64)])
     lines = f"a\t{'1' * 64}\nb\t{'2' * 64}\n"
     assert a == hashlib.sha256(lines.encode()).hexdigest()
+
+
+def test_migration_0002_fills_the_longest_validity_of_existing_series(db_url):
+    """A database at revision 0001 with products is upgraded and answers queries."""
+    from alembic import command
+
+    from calibpipe_tasks.db.engine import alembic_config, make_engine, upgrade
+
+    engine = make_engine(db_url)
+    config = alembic_config()
+    with engine.connect() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.commit()
+    old_product = {
+        "kind": "muon-psf", "target": "tel_002", "valid_from": T0,
+        "valid_to": T0 + timedelta(days=30), "version": 1, "status": "current",
+        "content_sha256": repository.content_sha256([("psf.ecsv", "0" * 64)]),
+        "recorded_at": RECORDED, "provenance": None, "meta": "{}",
+    }  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(
+            sa.table("product_series", *(sa.column(c) for c in ("kind", "target", "last_version")))
+            .insert()
+            .values(kind="muon-psf", target="tel_002", last_version=1)
+        )
+        new_id = connection.execute(
+            sa.table("product", *(sa.column(c) for c in old_product)).insert().values(old_product)
+        ).inserted_primary_key
+    upgrade(engine)
+    with Session(engine) as session:
+        assert session.scalar(select(ProductSeries.max_validity_s)) == 30 * 86400
+        found = find_valid(session, "muon-psf", "tel_002", T0 + timedelta(days=29))
+        assert found is not None and found.kind == "muon-psf"
+        assert new_id is not None
+    engine.dispose()
+
+
+def test_longest_validity_bounds_the_lookup_without_losing_long_products(engine):
+    long = upload(engine, product(T0, hours=24 * 90, content=b"season\n"), RECORDED)
+    short = upload(engine, product(T0 + timedelta(days=60), content=b"night\n"), RECORDED)
+    with Session(engine) as session:
+        assert repository.max_validity(session, "atmospheric-model", "North") == 90 * 86400
+        at = T0 + timedelta(days=80)
+        assert find_valid(session, "atmospheric-model", "North", at).id == long.id
+        at = T0 + timedelta(days=60, hours=1)
+        assert find_valid(session, "atmospheric-model", "North", at).id == short.id

@@ -6,7 +6,8 @@ half-open, ``[valid_from, valid_to)``.
 Tables
 ------
 ``product_series``
-    one row per (kind, target) holding the last version number given out; writers
+    one row per (kind, target) holding the last version number given out and the longest
+    validity of its products; writers
     lock this row (``SELECT ... FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on
     SQLite) so that versions are allocated and older versions superseded without races.
 ``product``
@@ -54,6 +55,9 @@ class ProductSeries(Base):
     kind: Mapped[str] = mapped_column(String(40))
     target: Mapped[str] = mapped_column(String(40))
     last_version: Mapped[int] = mapped_column(Integer, default=0)
+    #: longest validity of any product of the series (s, rounded up): bounds the index range
+    #: scan of "valid at t" to valid_from >= t - max_validity_s (revision 0002)
+    max_validity_s: Mapped[int] = mapped_column(BigInteger, default=0)
 
     __table_args__ = (UniqueConstraint("kind", "target", name="uq_series_kind_target"),)
 

@@ -13,10 +13,11 @@ and the transaction is retried.
 import hashlib
 import json
 import logging
+import math
 import random
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -99,37 +100,51 @@ def _insert_ignore(dialect_name):
     return postgresql.insert if dialect_name == "postgresql" else sqlite.insert
 
 
-def _next_version(connection, kind, target):
+def _next_version(connection, kind, target, validity_s):
     """Take the lock of the (kind, target) series and return its next version number.
 
     ``UPDATE ... RETURNING`` locks the series row until the transaction ends (on
     PostgreSQL a row lock, as ``SELECT ... FOR UPDATE``; SQLite holds the database
     write lock since ``BEGIN IMMEDIATE``); a new series row is inserted first if needed.
+    The series' longest validity is raised to ``validity_s`` if shorter.
     """
     series = ProductSeries.__table__
     bump = (
         update(series)
         .where(series.c.kind == kind, series.c.target == target)
         .values(last_version=series.c.last_version + 1)
-        .returning(series.c.last_version)
+        .returning(series.c.last_version, series.c.max_validity_s)
     )
-    version = connection.execute(bump).scalar()
-    if version is None:
+    row = connection.execute(bump).first()
+    if row is None:
         insert = _insert_ignore(connection.dialect.name)
         connection.execute(
             insert(series)
-            .values(kind=kind, target=target, last_version=0)
+            .values(kind=kind, target=target, last_version=0, max_validity_s=0)
             .on_conflict_do_nothing(index_elements=["kind", "target"])
         )
-        version = connection.execute(bump).scalar_one()
+        row = connection.execute(bump).one()
+    version, longest = row
+    if validity_s > longest:
+        connection.execute(
+            update(series)
+            .where(series.c.kind == kind, series.c.target == target)
+            .values(max_validity_s=validity_s)
+        )
     return version
+
+
+def validity_seconds(valid_from, valid_to):
+    """Length of a validity interval in whole seconds, rounded up."""
+    return math.ceil((valid_to - valid_from).total_seconds())
 
 
 def _upload_once(connection, product, recorded_at):
     """One attempt of :func:`upload` inside an open transaction (Core statements)."""
     products, files = Product.__table__, ProductFile.__table__
     digest = content_sha256((f.name, f.sha256) for f in product.files)
-    version = _next_version(connection, product.kind, product.target)
+    validity_s = validity_seconds(product.valid_from, product.valid_to)
+    version = _next_version(connection, product.kind, product.target, validity_s)
     # under the series lock: has the same content been stored already?
     existing = connection.execute(
         select(products.c.id, products.c.version, products.c.recorded_at).where(
@@ -237,11 +252,30 @@ def upload(engine, product, recorded_at):
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _valid_at_statement(kind, target, at, as_of=None):
-    statement = select(Product).where(
+def max_validity(session, kind, target):
+    """The longest validity (s) of the (kind, target) series, or None if it has no product."""
+    series = ProductSeries.__table__
+    return session.execute(
+        select(series.c.max_validity_s).where(series.c.kind == kind, series.c.target == target)
+    ).scalar()
+
+
+def valid_at_statement(columns, kind, target, at, longest_s, as_of=None):
+    """SELECT ``columns`` of the highest version of (kind, target) valid at ``at``.
+
+    ``valid_from`` is bounded on both sides (``at - longest_s <= valid_from <= at``), so
+    the index on (kind, target, valid_from, valid_to, version) is scanned only over the
+    products that can contain ``at``.
+    """
+    try:
+        earliest = at - timedelta(seconds=longest_s)
+    except OverflowError:
+        earliest = datetime.min
+    statement = select(*columns).where(
         Product.kind == kind,
         Product.target == target,
         Product.valid_from <= at,
+        Product.valid_from >= earliest,
         Product.valid_to > at,
     )
     if as_of is not None:
@@ -255,7 +289,11 @@ def find_valid(session, kind, target, at, as_of=None):
     With ``as_of``, only products recorded (uploaded) at or before that time count:
     the answer the database would have given then. Returns None if there is none.
     """
-    return session.scalars(_valid_at_statement(kind, target, at, as_of)).first()
+    longest = max_validity(session, kind, target)
+    if longest is None:
+        return None
+    statement = valid_at_statement([Product], kind, target, at, longest, as_of)
+    return session.scalars(statement).first()
 
 
 def select_products(session, kinds=(), targets=(), overlapping=None, status=None):
