@@ -161,6 +161,7 @@ def test_migration_0002_fills_the_longest_validity_of_existing_series(db_url):
         "content_sha256": repository.content_sha256([("psf.ecsv", "0" * 64)]),
         "recorded_at": RECORDED, "provenance": None, "meta": "{}",
     }  # fmt: skip
+    types = {c: sa.DateTime() for c in ("valid_from", "valid_to", "recorded_at")}
     with engine.begin() as connection:
         connection.execute(
             sa.table("product_series", *(sa.column(c) for c in ("kind", "target", "last_version")))
@@ -168,7 +169,9 @@ def test_migration_0002_fills_the_longest_validity_of_existing_series(db_url):
             .values(kind="muon-psf", target="tel_002", last_version=1)
         )
         new_id = connection.execute(
-            sa.table("product", *(sa.column(c) for c in old_product)).insert().values(old_product)
+            sa.table("product", *(sa.column(c, types.get(c)) for c in old_product))
+            .insert()
+            .values(old_product)
         ).inserted_primary_key
     upgrade(engine)
     with Session(engine) as session:
