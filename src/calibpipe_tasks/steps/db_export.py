@@ -22,7 +22,12 @@ INDEX = "index.json"
 
 def add_arguments(parser):
     parser.add_argument(
-        "--kind", action="append", default=[], choices=sorted(KINDS), help="kind (repeatable)"
+        "--kind",
+        action="append",
+        default=[],
+        choices=sorted(KINDS),
+        metavar="KIND",
+        help="kind (repeatable): " + ", ".join(sorted(KINDS)),
     )
     parser.add_argument(
         "--target", action="append", default=[], type=target_arg, help="target (repeatable)"

@@ -25,7 +25,13 @@ PRODUCT_PROVENANCE = "calibration-product.provenance.json"
 
 
 def add_arguments(parser):
-    parser.add_argument("--kind", required=True, choices=sorted(KINDS), help="product kind")
+    parser.add_argument(
+        "--kind",
+        required=True,
+        choices=sorted(KINDS),
+        metavar="KIND",
+        help="product kind: " + ", ".join(sorted(KINDS)),
+    )
     parser.add_argument(
         "--target",
         required=True,

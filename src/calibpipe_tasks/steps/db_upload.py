@@ -32,6 +32,7 @@ def add_arguments(parser):
         "--kind",
         required=True,
         choices=sorted(KINDS),
+        metavar="KIND",
         help="product kind: " + "; ".join(f"{k}: {v[0]}" for k, v in sorted(KINDS.items())),
     )
     parser.add_argument(
