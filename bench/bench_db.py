@@ -152,7 +152,7 @@ def run_backend(name, url, n, n_upload, n_queries, rng):
     engine = make_engine(url)
     upgrade(engine)
     recorded = datetime(2026, 1, 1)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     chunk_rates = []
     n_upload = min(n, n_upload)
     chunk_start, chunk = t0, max(1, n_upload // 10)
@@ -163,12 +163,12 @@ def run_backend(name, url, n, n_upload, n_queries, rng):
             chunk_rates.append(chunk / (now - chunk_start))
             chunk_start = now
             print(f"  {name}: {i + 1} products, {chunk_rates[-1]:.0f}/s", file=sys.stderr)
-    fill = time.perf_counter() - t0
+    fill, fill_cpu = time.perf_counter() - t0, time.process_time() - cpu0
     bulk_fill(engine, n_upload, n, recorded)
     # the bulk rows must look exactly like uploaded ones: re-uploading one is a no-op
     assert not upload(engine, product(n - 1), recorded).created
     nights = n // len(SERIES)
-    bare, full, found = [], [], 0
+    bare, bare_cpu, full, found = [], [], [], 0
     with engine.connect() as connection, Session(engine) as session:
         if engine.dialect.name == "postgresql":
             connection.exec_driver_sql("ANALYZE product")
@@ -176,9 +176,10 @@ def run_backend(name, url, n, n_upload, n_queries, rng):
         for _ in range(n_queries):
             kind, target = rng.choice(SERIES)
             at = BASE + timedelta(days=rng.uniform(0, nights), hours=rng.uniform(0, 14))
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             pid = valid_at_id(connection, kind, target, at)
             bare.append(time.perf_counter() - start)
+            bare_cpu.append(time.process_time() - start_cpu)
             start = time.perf_counter()
             hit = find_valid(session, kind, target, at)
             full.append(time.perf_counter() - start)
@@ -197,6 +198,8 @@ def run_backend(name, url, n, n_upload, n_queries, rng):
         "n_upload": n_upload,
         "fill_s": fill,
         "upload_rate": n_upload / fill,
+        "upload_cpu_ms": 1e3 * fill_cpu / n_upload,
+        "bare_cpu_median_ms": 1e3 * statistics.median(bare_cpu),
         "first_tenth_rate": chunk_rates[0] if chunk_rates else None,
         "last_tenth_rate": chunk_rates[-1] if chunk_rates else None,
         "bare_median_ms": 1e3 * statistics.median(bare),
@@ -267,14 +270,17 @@ def main():
     print()
     print(
         "| backend | products | upload (products/s, first --upload-n) | first / last 10 % of those "
-        "| valid-at-t lookup median / p95 (ms) | find_valid with files median / p95 (ms) |"
+        "| client CPU per upload (ms) | valid-at-t lookup median / p95 (ms) "
+        "| lookup client CPU median (ms) | find_valid with files median / p95 (ms) |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for r in results:
         print(
             f"| {r['backend']} | {r['n']:,} | {r['upload_rate']:.0f} (over {r['n_upload']:,}) "
             f"| {r['first_tenth_rate']:.0f} / {r['last_tenth_rate']:.0f} "
+            f"| {r['upload_cpu_ms']:.2f} "
             f"| {r['bare_median_ms']:.3f} / {r['bare_p95_ms']:.3f} "
+            f"| {r['bare_cpu_median_ms']:.3f} "
             f"| {r['full_median_ms']:.3f} / {r['full_p95_ms']:.3f} |"
         )
     for r in results:
