@@ -285,3 +285,16 @@ def test_uninitialised_live_database_exits_3(run_cli, tmp_path, db_url):
     assert result.code == 3
     (line,) = error_lines(result.err)
     assert line.endswith("not a calibration database (run db-init first)")
+
+
+def test_wrong_password_is_a_usage_error(run_cli, tmp_path):
+    from dbfixtures import PG_URL, postgresql_or_skip
+    from sqlalchemy.engine import make_url
+
+    postgresql_or_skip()
+    url = make_url(PG_URL).set(password="not-the-password").render_as_string(hide_password=False)
+    result = run_cli("db-init", "--db-url", url, *QUIET, cwd=tmp_path)
+    assert result.code == 2
+    (line,) = error_lines(result.err)
+    assert "refused the connection: password authentication failed" in line
+    assert "not-the-password" not in line

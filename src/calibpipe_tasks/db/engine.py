@@ -114,12 +114,32 @@ def make_engine(url, connect_timeout=10):
     )
 
 
+#: PostgreSQL connection refusals that go away by themselves (retry: exit 100)
+_TEMPORARY_FATAL = (
+    "too many clients",
+    "starting up",
+    "shutting down",
+    "in recovery mode",
+    "remaining connection slots",
+)
+
+
 def translate_error(err, url):
-    """Turn a driver error into a step error (exit 100 when worth retrying, else 3)."""
+    """Turn a driver error into a step error.
+
+    Unreachable or busy database: :class:`TemporaryFailure` (exit 100); a server that
+    refuses the connection (password, role, database name): :class:`UsageError` (2);
+    any other database error: :class:`InputDataError` (3).
+    """
     where = masked(url)
     message = str(getattr(err, "orig", err) or err).strip().splitlines()
     first = message[0] if message else type(err).__name__
     if isinstance(err, OperationalError):
+        text = " ".join(message)
+        if "FATAL:" in text and not any(t in text for t in _TEMPORARY_FATAL):
+            # the server answered and refused: wrong password, unknown role or database
+            fatal = text[text.index("FATAL:") + len("FATAL:") :].strip()
+            return UsageError(f"database {where} refused the connection: {fatal}")
         return TemporaryFailure(f"database {where} unavailable: {first}")
     if isinstance(err, DatabaseError | DBAPIError):
         return InputDataError(where, f"unusable database: {first}")
