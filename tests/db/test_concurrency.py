@@ -25,7 +25,14 @@ def overlaps(a, b):
 
 
 @pytest.mark.slow
-def test_concurrent_writers_lose_and_duplicate_nothing(db_url, engine):
+def test_concurrent_writers_lose_and_duplicate_nothing(db_url, engine, tmp_path):
+    stop = tmp_path / "writers-done"
+    reader = subprocess.Popen(
+        [sys.executable, str(WRITER), db_url, "read", str(stop)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     writers = [
         subprocess.Popen(
             [sys.executable, str(WRITER), db_url, str(w), str(N_PRODUCTS), str(N_SHARED)],
@@ -40,6 +47,12 @@ def test_concurrent_writers_lose_and_duplicate_nothing(db_url, engine):
         out, err = proc.communicate(timeout=900)
         assert proc.returncode == 0, err[-3000:]
         results.append(json.loads(out))
+    stop.touch()
+    out, err = reader.communicate(timeout=300)
+    assert reader.returncode == 0, err[-3000:]
+    seen = json.loads(out)
+    # queries during the writes only ever saw whole products (checked in the reader)
+    assert seen["queries"] >= 100 and seen["found"] > 0, seen
 
     with Session(engine) as session:
         products = session.scalars(select(Product).order_by(Product.id)).all()
