@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 from conftest import CWL_DIR
+from fake_services_fixture import fake_services_for_fetch_jobs  # noqa: F401 (fetch-* jobs)
 
 JOBS = sorted((CWL_DIR / "jobs").glob("*.yml"))
 

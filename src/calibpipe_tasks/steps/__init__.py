@@ -19,6 +19,10 @@ Heavy imports (numpy, astropy, ctapipe, ...) happen inside ``run`` so that
 #: subcommand name -> module (relative to this package), in the order ``--help`` lists them
 STEP_MODULES = {
     "compute-macobac": "compute_macobac",
+    "validate-exchange": "validate_exchange",
+    "fetch-era5": "fetch_era5",
+    "fetch-gdas": "fetch_gdas",
+    "fetch-co2": "fetch_co2",
     "db-init": "db_init",
     "db-upload": "db_upload",
     "db-query": "db_query",
