@@ -4,7 +4,7 @@ import json
 import shutil
 
 import pytest
-from conftest import error_lines
+from conftest import DATA, error_lines
 from dbfixtures import DB_DATA, db_url_fixture  # noqa: F401 - fixture
 
 from calibpipe_tasks.db.engine import head_revision
@@ -298,3 +298,31 @@ def test_wrong_password_is_a_usage_error(run_cli, tmp_path):
     (line,) = error_lines(result.err)
     assert "refused the connection: password authentication failed" in line
     assert "not-the-password" not in line
+
+
+def test_real_exchange_manifest_uploads_whole_and_comes_back_identical(run_cli, tmp_path):
+    """The SimPipe exchange set (manifest + every file it lists) is one product."""
+    exchange = DATA / "exchange_sample"
+    manifest = exchange / "atmosphere_exchange_sample-north-20230615.json"
+    listed = [f["name"] for f in json.loads(manifest.read_text())["files"]]
+    up, query = tmp_path / "up", tmp_path / "query"
+    up.mkdir(), query.mkdir()
+    result = run_cli(
+        "db-upload", "--kind", "atmospheric-model", "--manifest", manifest,
+        *[a for name in listed for a in ("--file", exchange / name)], *QUIET, cwd=up,
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    receipt = json.loads((up / "upload-receipt.json").read_text())
+    assert receipt["target"] == "North"  # from site.name
+    assert (receipt["valid_from"], receipt["valid_to"]) == (
+        "2023-06-15T21:30:00Z",
+        "2023-06-16T05:45:00Z",
+    )  # from validity.start_utc / end_utc
+    assert len(receipt["files"]) == len(listed) + 1
+    result = run_cli(
+        "db-query", "--database", up / "calibration.sqlite", "--kind", "atmospheric-model",
+        "--target", "North", "--at", "2023-06-16T00:00:00Z", *QUIET, cwd=query,
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    for name in [manifest.name, *listed]:
+        assert (query / "calibration-product" / name).read_bytes() == (exchange / name).read_bytes()

@@ -110,10 +110,11 @@ def _first(meta, keys):
         if meta.get(key) not in (None, ""):
             return key, meta[key]
     validity = meta.get("validity")
-    if isinstance(validity, dict):
+    if isinstance(validity, dict):  # the exchange manifest: validity {start_utc, end_utc}
         short = {"valid_from": "start", "valid_to": "end"}[keys[0]]
-        if validity.get(short) not in (None, ""):
-            return f"validity.{short}", validity[short]
+        for key in (short, f"{short}_utc"):
+            if validity.get(key) not in (None, ""):
+                return f"validity.{key}", validity[key]
     return None, None
 
 
@@ -136,10 +137,17 @@ def validity_from_meta(meta, path):
 
 
 def target_from_meta(meta):
-    """The raw target named in a product's meta (site, tel_id, ...), or None."""
+    """The raw target named in a product's meta (site, tel_id, ...), or None.
+
+    A site given as an object (the exchange manifest's ``site: {name, instrument, ...}``)
+    is named by its ``name``.
+    """
     for key in TARGET_KEYS:
-        if meta.get(key) not in (None, ""):
-            return str(meta[key])
+        value = meta.get(key)
+        if isinstance(value, dict):
+            value = value.get("name") or value.get("instrument")
+        if value not in (None, ""):
+            return str(value)
     return None
 
 

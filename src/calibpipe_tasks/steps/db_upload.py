@@ -8,7 +8,7 @@ record of the step that made the product (its recorded output checksums must mat
 
 Target and validity come from the flags, else from the product's meta
 (ECSV table meta or manifest: ``site``/``tel_id``/``target``; ``valid_from``/
-``valid_to``, ``validity_start``/``validity_end`` or ``validity: {start, end}``).
+``valid_to``, ``validity_start``/``validity_end`` or ``validity: {start[_utc], end[_utc]}``).
 
 Re-uploading identical content is a no-op that returns the existing id; a new
 version whose validity overlaps older current versions marks them superseded.
