@@ -5,7 +5,9 @@ doc: |
   From a night's meteorological files (GDAS or ERA5, GRIB or netCDF) and the Scripps
   CO2 record to the validated SimPipe exchange set:
   ingest-meteo -> compute-macobac -> create-mdp -> select-reference-model ->
-  create-atmospheric-model -> validate-exchange.
+  create-atmospheric-model -> validate-exchange, and, when `upload` is true,
+  db-upload of the validated set into a calibration database (a SQLite file given as
+  `database` or created, or a live server by `db_url`).
   Flat (every step a CommandLineTool), so CTADIRAC's CWL translator accepts it.
 
 $namespaces:
@@ -50,6 +52,23 @@ inputs:
     type: boolean?
     label: Diagnostic plots
     doc: Write the MDP and model PNGs.
+  upload:
+    type: boolean
+    default: false
+    label: Upload to the calibration database
+    doc: After validation, store the exchange set in the calibration database (db-upload).
+  database:
+    type: File?
+    label: Calibration database file
+    doc: SQLite database to add the product to (a copy is updated; default a new one).
+  db_url:
+    type: string?
+    label: Calibration database URL
+    doc: A live database (e.g. postgresql+psycopg://host/db) instead of a file.
+  recorded_at:
+    type: string?
+    label: Upload time
+    doc: Time stamp to record for the upload (UTC ISO 8601; default now).
 
 steps:
   ingest:
@@ -94,6 +113,22 @@ steps:
       manifest: model/exchange_manifest
       files: model/exchange_files
     out: [report, provenance]
+  upload:
+    run: ../tools/db-upload.cwl
+    when: $(inputs.enabled)
+    in:
+      enabled: upload
+      kind:
+        default: atmospheric-model
+      manifest: model/exchange_manifest
+      files: model/exchange_files
+      product_provenance: model/provenance
+      # not a db-upload input: makes the upload wait for (and depend on) a passed validation
+      validation: validate/report
+      database: database
+      db_url: db_url
+      recorded_at: recorded_at
+    out: [database_out, receipt]
 
 outputs:
   meteo:
@@ -171,3 +206,13 @@ outputs:
     label: Validation report
     doc: exchange_validation.json - the data quality check of the exchange set.
     outputSource: validate/report
+  database_out:
+    type: File?
+    label: Calibration database
+    doc: The updated SQLite calibration database (with upload and a file database).
+    outputSource: upload/database_out
+  upload_receipt:
+    type: File?
+    label: Upload receipt
+    doc: upload-receipt.json - product id, version, checksums (with upload).
+    outputSource: upload/receipt
