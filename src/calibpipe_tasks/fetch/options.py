@@ -1,53 +1,9 @@
 """Command-line options shared by the ``fetch-*`` steps (standard library only)."""
 
-import argparse
 import datetime
 
+from ..argtypes import iso_date, non_negative_float, non_negative_int, utc_datetime  # noqa: F401
 from ..errors import UsageError
-
-
-def iso_date(text):
-    """argparse type: a calendar date YYYY-MM-DD."""
-    try:
-        return datetime.date.fromisoformat(str(text).strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
-
-
-def utc_datetime(text):
-    """argparse type: a UTC date and time YYYY-MM-DDTHH:MM[:SS][Z] (naive, UTC)."""
-    text = str(text).strip()
-    try:
-        value = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"not a UTC date-time (YYYY-MM-DDTHH:MM): {text!r}"
-        ) from None
-    if value.tzinfo is not None:
-        value = value.astimezone(datetime.UTC).replace(tzinfo=None)
-    return value
-
-
-def non_negative_int(text):
-    """argparse type: an integer >= 0."""
-    try:
-        value = int(str(text))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative: {value}")
-    return value
-
-
-def non_negative_float(text):
-    """argparse type: a number >= 0."""
-    try:
-        value = float(str(text))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must not be negative: {value}")
-    return value
 
 
 def add_site_and_window_arguments(parser, half_width_default, grid_text):

@@ -8,25 +8,13 @@ are used; the estimation date is then that date, otherwise the last day of the
 last month used (never the wall-clock time, so that re-runs are identical).
 """
 
-import argparse
 import datetime
+
+from ..argtypes import iso_date_or_month
 
 NAME = "compute-macobac"
 HELP = "12-month average CO2 concentration (12-MACOBAC) from the Scripps Mauna Loa record"
 OUTPUT = "macobac.ecsv"
-
-
-def iso_date(text):
-    """argparse type: a date ``YYYY-MM-DD`` (or ``YYYY-MM``, meaning the month's last day)."""
-    text = str(text).strip()
-    try:
-        if len(text) == 7:
-            first = datetime.date.fromisoformat(text + "-01")
-            next_month = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-            return next_month - datetime.timedelta(days=1)
-        return datetime.date.fromisoformat(text[:10])
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def add_arguments(parser):
@@ -37,7 +25,7 @@ def add_arguments(parser):
     )
     parser.add_argument(
         "--until",
-        type=iso_date,
+        type=iso_date_or_month,
         default=None,
         help="use only months that ended on or before this date (YYYY-MM-DD)",
     )

@@ -31,7 +31,7 @@ them the reference model continues, joined without a jump
   ``<site>-<window start>`` (e.g. ``north-20240115T2044``).
 """
 
-import argparse
+from ..argtypes import positive_float
 
 NAME = "create-atmospheric-model"
 HELP = "night's atmospheric profile, Rayleigh extinction and 5-layer fit (UC-120-1.7)"
@@ -42,13 +42,6 @@ PLOT_PROFILE = "model_profile_vs_reference.png"
 PLOT_EXTINCTION = "model_extinction.png"
 #: the meteorological data must reach this altitude [km] (reference selection at 15 km)
 MIN_DATA_TOP_KM = 15.0
-
-
-def _positive(text):
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
-    return value
 
 
 def add_arguments(parser):
@@ -68,23 +61,23 @@ def add_arguments(parser):
     )
     parser.add_argument(
         "--refractive-index-wavelength",
-        type=_positive,
+        type=positive_float,
         metavar="NM",
         default=350.0,
         help="vacuum wavelength [nm] of the profile's n-1 (350, as CTAO's molecularprofiles)",
     )
     parser.add_argument(
-        "--wavelength-min", type=_positive, metavar="NM", default=200.0, help="[nm] (200)"
+        "--wavelength-min", type=positive_float, metavar="NM", default=200.0, help="[nm] (200)"
     )
     parser.add_argument(
-        "--wavelength-max", type=_positive, metavar="NM", default=1000.0, help="[nm] (1000)"
+        "--wavelength-max", type=positive_float, metavar="NM", default=1000.0, help="[nm] (1000)"
     )
     parser.add_argument(
-        "--wavelength-step", type=_positive, metavar="NM", default=1.0, help="[nm] (1)"
+        "--wavelength-step", type=positive_float, metavar="NM", default=1.0, help="[nm] (1)"
     )
     parser.add_argument(
         "--emission-altitudes",
-        type=_positive,
+        type=positive_float,
         nargs="+",
         default=None,
         metavar="KM",
@@ -100,7 +93,7 @@ def add_arguments(parser):
     )
     parser.add_argument(
         "--blend-scale",
-        type=_positive,
+        type=positive_float,
         metavar="KM",
         default=5.0,
         help="e-folding length [km] of the join to the reference model (5)",

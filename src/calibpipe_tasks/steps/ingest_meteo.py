@@ -19,34 +19,11 @@ or levels, NaN values, unknown units, non-monotonic levels, site outside the
 grid, no data in the window).
 """
 
-import argparse
-import datetime
+from ..argtypes import iso_date, utc_datetime
 
 NAME = "ingest-meteo"
 HELP = "normalised meteorological table (GDAS/ERA5 GRIB or netCDF) for a site and a night"
 SELECTIONS = ("nearest", "box")
-
-
-def iso_date(text):
-    """argparse type: a calendar date YYYY-MM-DD."""
-    try:
-        return datetime.date.fromisoformat(str(text).strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
-
-
-def utc_datetime(text):
-    """argparse type: a UTC date and time YYYY-MM-DDTHH:MM[:SS][Z] (naive, UTC)."""
-    text = str(text).strip()
-    try:
-        value = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"not a UTC date-time (YYYY-MM-DDTHH:MM:SS): {text!r}"
-        ) from None
-    if value.tzinfo is not None:
-        value = value.astimezone(datetime.UTC).replace(tzinfo=None)
-    return value
 
 
 def add_arguments(parser):

@@ -12,21 +12,13 @@ the step fails (exit 3), unless ``--calendar-fallback`` is given: the season is
 then the calendar season of ``--date`` (default: the MDP's window start).
 """
 
-import argparse
-import datetime
+from ..argtypes import iso_date
 
 NAME = "select-reference-model"
 HELP = "pick the reference atmosphere whose density at 15 km is closest to the night's (UC-120-1.3)"
 OUTPUT_TABLE = "reference_selection.ecsv"
 OUTPUT_JSON = "reference_selection.json"
 OUTPUT_MODEL = "reference_model.ecsv"
-
-
-def _date(text):
-    try:
-        return datetime.date.fromisoformat(str(text)[:10])
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def add_arguments(parser):
@@ -43,7 +35,7 @@ def add_arguments(parser):
         help="use the calendar season when the MDP does not reach 15 km",
     )
     parser.add_argument(
-        "--date", type=_date, default=None, help="date for the calendar season (YYYY-MM-DD)"
+        "--date", type=iso_date, default=None, help="date for the calendar season (YYYY-MM-DD)"
     )
 
 
@@ -78,7 +70,7 @@ def run(args, ctx):
         index, distance = closest(night, [c.density_15km_cm3 for c in candidates])
     elif args.calendar_fallback:
         date = args.date or (
-            _date(mdp.meta["window_start"]) if mdp.meta.get("window_start") else None
+            iso_date(str(mdp.meta["window_start"])[:10]) if mdp.meta.get("window_start") else None
         )
         if date is None:
             raise UsageError("--calendar-fallback needs --date (the MDP has no window_start)")
