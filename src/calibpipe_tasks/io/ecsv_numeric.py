@@ -12,19 +12,23 @@ import io
 import numpy as np
 
 
-def write_numeric_ecsv(table, path, formats):
+def write_numeric_ecsv(table, path, formats=None):
     """Write ``table`` (numeric columns only) as ECSV to ``path``.
 
     Parameters
     ----------
     table : astropy.table.Table
     path : str or Path
-    formats : sequence of str
-        One printf format per column (e.g. ``"%.17g"`` for full double precision).
+    formats : sequence of str, optional
+        One printf format per column (e.g. ``"%.6e"``). Default ``"%r"`` for every
+        column: Python's shortest round-trip repr, which is what astropy's own ECSV
+        writer prints for float64, so the file is byte-identical to astropy's.
     """
     header = io.StringIO()
     table[:0].write(header, format="ascii.ecsv")
     data = np.column_stack([np.asarray(table[name], dtype=float) for name in table.colnames])
+    if formats is None:
+        formats = ["%r"] * len(table.colnames)
     row = " ".join(formats) + "\n"
     body = (row * len(data)) % tuple(data.ravel().tolist())  # one formatting call for all rows
     with open(path, "w", encoding="utf-8", newline="\n") as f:
