@@ -154,7 +154,9 @@ class RunSpec:
     efficiency: dict = field(default_factory=lambda: {1: (0.20, 0.16), 2: (0.20, 0.16)})
     step_time: str | None = None
     width_relation: dict = field(default_factory=lambda: dict(DEFAULT_WIDTH_RELATION))
-    nsb_pe: float = 1.21  # variance 1.21 p.e.^2: ctapipe MuonProcessor.pedestal default 1.1
+    # night-sky background [p.e. per pixel]; its noise rms, sqrt(nsb_pe * (1 + spe_width**2)),
+    # is the pedestal to give process-muons (0.56 p.e. for the default)
+    nsb_pe: float = 0.25
     spe_width: float = 0.5
     tel_fraction: float = 0.7
 
@@ -245,9 +247,11 @@ class _SyntheticSource:
 
             @property
             def observation_blocks(self):
-                return {spec.obs_id: ObservationBlockContainer(
+                return {
+                    spec.obs_id: ObservationBlockContainer(
                         obs_id=np.uint64(spec.obs_id), sb_id=np.uint64(1)
-                    )}
+                    )
+                }
 
             @property
             def scheduling_blocks(self):
@@ -363,3 +367,81 @@ def main(argv=None):
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+def write_synthetic_muon_file(
+    path,
+    n_events,
+    spec,
+    subarray=None,
+    efficiency_scatter=0.01,
+    outlier_fraction=0.02,
+):
+    """Write a ctapipe DL1 *muon* file directly (no images, no fit): for large tables.
+
+    Every event has a ring in every telescope of the subarray; the efficiency is
+    the true one of :func:`true_efficiency` with Gaussian scatter
+    ``efficiency_scatter`` and a fraction of outliers; ring radius and width
+    follow ``spec.width_relation``. Layout as ``ctapipe-process`` writes it:
+    subarray, ``/dl1/event/telescope/trigger`` and
+    ``/dl1/event/telescope/muon/tel_NNN``, through :func:`ctapipe.io.write_table`.
+
+    Returns
+    -------
+    int
+        Number of muon rows written.
+    """
+    import tables
+    from astropy.table import Table
+    from ctapipe.io import write_table
+
+    subarray = build_subarray() if subarray is None else subarray
+    rng = np.random.default_rng(spec.seed)
+    tel_ids = np.array(sorted(subarray.tel), dtype=np.int16)
+    offsets = np.sort(rng.uniform(0, spec.duration_s, n_events))
+    times = Time(spec.start, scale="utc") + offsets * u.s
+    event_id = np.arange(1, n_events + 1, dtype=np.int64)
+    obs_id = np.full(n_events, spec.obs_id, dtype=np.int64)
+    with tables.open_file(str(path), mode="w") as h5:
+        subarray.to_hdf(h5)
+    trigger = Table()
+    trigger["obs_id"] = np.repeat(obs_id, tel_ids.size)
+    trigger["event_id"] = np.repeat(event_id, tel_ids.size)
+    trigger["tel_id"] = np.tile(tel_ids, n_events)
+    trigger["time"] = Time(np.repeat(times.mjd, tel_ids.size), format="mjd", scale="utc")
+    trigger["event_type"] = np.full(len(trigger), 32, dtype=np.int64)
+    trigger["n_trigger_pixels"] = np.full(len(trigger), -1, dtype=np.int64)
+    write_table(trigger, path, "/dl1/event/telescope/trigger")
+    for tel_id in tel_ids:
+        kind = subarray.tel[int(tel_id)].optics.name
+        intercept, slope = spec.width_relation[kind]
+        mirror_radius = np.sqrt(
+            subarray.tel[int(tel_id)].optics.mirror_area.to_value(u.m**2) / np.pi
+        )
+        eff = true_efficiency(spec, int(tel_id), times)
+        eff = eff * (1 + efficiency_scatter * rng.standard_normal(n_events))
+        outliers = rng.uniform(size=n_events) < outlier_fraction
+        eff[outliers] *= rng.uniform(0.3, 1.7, outliers.sum())
+        radius = rng.uniform(0.95, 1.2, n_events)
+        width = intercept + slope * radius + 0.002 * rng.standard_normal(n_events)
+        impact = rng.uniform(0, 0.9 * mirror_radius, n_events)
+        phi = rng.uniform(-np.pi, np.pi, n_events)
+        table = Table()
+        table["obs_id"] = obs_id
+        table["event_id"] = event_id
+        table["tel_id"] = np.full(n_events, tel_id, dtype=np.int16)
+        table["muonring_center_fov_lon"] = rng.uniform(-0.6, 0.6, n_events) * u.deg
+        table["muonring_center_fov_lat"] = rng.uniform(-0.6, 0.6, n_events) * u.deg
+        table["muonring_radius"] = radius * u.deg
+        table["muonparameters_containment"] = np.ones(n_events)
+        table["muonparameters_completeness"] = rng.uniform(0.8, 1.0, n_events)
+        table["muonefficiency_width"] = width * u.deg
+        table["muonefficiency_impact"] = impact * u.m
+        table["muonefficiency_impact_x"] = impact * np.cos(phi) * u.m
+        table["muonefficiency_impact_y"] = impact * np.sin(phi) * u.m
+        table["muonefficiency_optical_efficiency"] = eff
+        table["muonefficiency_is_valid"] = np.ones(n_events, dtype=bool)
+        table["muonefficiency_parameters_at_limit"] = np.zeros(n_events, dtype=bool)
+        table["muonefficiency_likelihood_value"] = rng.uniform(100, 200, n_events)
+        write_table(table, path, f"/dl1/event/telescope/muon/tel_{int(tel_id):03d}")
+    return n_events * tel_ids.size

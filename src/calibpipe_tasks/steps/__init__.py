@@ -19,4 +19,6 @@ Heavy imports (numpy, astropy, ctapipe, ...) happen inside ``run`` so that
 #: subcommand name -> module (relative to this package), in the order ``--help`` lists them
 STEP_MODULES = {
     "compute-macobac": "compute_macobac",
+    "process-muons": "process_muons",
+    "muon-throughput": "muon_throughput",
 }
