@@ -1,8 +1,8 @@
 """Synthetic DL1 runs of known efficiency for the muon tests, fitted once and cached.
 
-Two runs (obs_id 101 and 102) of one hour each with an LST-like and an
-MST-like telescope; the true optical efficiency is 0.20 until 21:30 UTC and
-0.16 after; the ring width is a known straight line in the radius. Both runs
+Two runs (obs_id 101 from 21:00 and 102 from 21:45 UTC, 45 minutes each) with
+an LST-like and an MST-like telescope; the true optical efficiency is 0.20
+until 21:30 UTC and 0.16 after; the ring width is a known straight line in the radius. Both runs
 go through ``process-muons`` once: the result is cached in the temporary
 directory under a key made of the generating code, shared by the pytest-xdist
 workers through a file lock (the first ctapipe muon import also compiles numba
@@ -21,7 +21,7 @@ import calibpipe_tasks
 START = "2026-01-15T21:00:00"
 STEP = "2026-01-15T21:30:00"
 EFFICIENCY = {1: (0.20, 0.16), 2: (0.20, 0.16)}
-EVENTS_PER_RUN = 200
+EVENTS_PER_RUN = 240
 #: noise rms of the synthetic night-sky background (RunSpec.nsb_pe = 0.25, spe width 0.5)
 PEDESTAL = 0.56
 
@@ -41,20 +41,22 @@ def _specs():
         RunSpec(
             obs_id=101,
             start=START,
-            duration_s=3600.0,
+            duration_s=2700.0,
             n_events=EVENTS_PER_RUN,
             seed=11,
             efficiency=EFFICIENCY,
             step_time=STEP,
+            tel_fraction=0.8,
         ),
         RunSpec(
             obs_id=102,
-            start="2026-01-15T22:00:00",
-            duration_s=3600.0,
+            start="2026-01-15T21:45:00",
+            duration_s=2700.0,
             n_events=EVENTS_PER_RUN,
             seed=12,
             efficiency=EFFICIENCY,
             step_time=STEP,
+            tel_fraction=0.8,
         ),
     ]
 

@@ -36,7 +36,7 @@ TELESCOPE_KINDS = {
 }
 
 #: ring width [deg] = intercept + slope * ring radius [deg], per telescope kind
-DEFAULT_WIDTH_RELATION = {"LST": (0.030, 0.020), "MST": (0.045, 0.020)}
+DEFAULT_WIDTH_RELATION = {"LST": (0.025, 0.018), "MST": (0.035, 0.018)}
 
 
 def hexagonal_camera(name, pitch_m, n_rings, focal_length_m):

@@ -21,4 +21,5 @@ STEP_MODULES = {
     "compute-macobac": "compute_macobac",
     "process-muons": "process_muons",
     "muon-throughput": "muon_throughput",
+    "muon-psf": "muon_psf",
 }

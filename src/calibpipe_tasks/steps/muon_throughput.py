@@ -15,45 +15,17 @@ Writes new files only (inputs are never modified): ``muon_throughput.ecsv`` and
 ``/dl1/monitoring/telescope/calibration/optical_throughput/muon/tel_NNN``.
 """
 
+from ..muon.selection import (
+    add_selection_arguments,
+    positive_float,
+    positive_int,
+    selection_from_args,
+)
+
 NAME = "muon-throughput"
 HELP = "optical throughput per telescope and time chunk from muon ring efficiencies"
 OUTPUT_ECSV = "muon_throughput.ecsv"
 OUTPUT_HDF5 = "muon_throughput.h5"
-
-#: cuts on every telescope (ctapipe QualityQuery expressions on muon table columns)
-DEFAULT_CUTS = [
-    "muonefficiency_is_valid",
-    "~muonefficiency_parameters_at_limit",
-    "np.isfinite(muonefficiency_optical_efficiency)",
-    "muonefficiency_optical_efficiency > 0",
-    "(muonring_radius > 0.8) & (muonring_radius < 1.5)",
-    "muonparameters_containment > 0.9",
-]
-#: extra cuts per telescope type pattern (fnmatch on e.g. ``MST_MST_NectarCam``):
-#: impact parameter within 90 % of the equivalent mirror radius
-DEFAULT_TYPE_CUTS = [
-    "LST_*=muonefficiency_impact < 10.0",
-    "MST_*=muonefficiency_impact < 5.2",
-    "SST_*=muonefficiency_impact < 2.0",
-]
-
-
-def positive_float(text):
-    import argparse
-
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0: {text}")
-    return value
-
-
-def positive_int(text):
-    import argparse
-
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1: {text}")
-    return value
 
 
 def add_arguments(parser):
@@ -91,77 +63,7 @@ def add_arguments(parser):
     parser.add_argument(
         "--max-iters", type=positive_int, default=5, help="sigma-clipping iterations (default 5)"
     )
-    parser.add_argument(
-        "--cut",
-        action="append",
-        default=None,
-        metavar="EXPR",
-        help="quality cut for every telescope (repeat; replaces the defaults: "
-        + "; ".join(DEFAULT_CUTS)
-        + ")",
-    )
-    parser.add_argument(
-        "--type-cut",
-        action="append",
-        default=None,
-        metavar="PATTERN=EXPR",
-        help="extra cut for telescope types matching PATTERN (repeat; replaces the defaults: "
-        + "; ".join(DEFAULT_TYPE_CUTS)
-        + ")",
-    )
-
-
-def parse_type_cuts(items):
-    """``["MST_*=expr", ...]`` -> list of (pattern, expr); UsageError if malformed."""
-    from ..errors import UsageError
-
-    out = []
-    for item in items:
-        pattern, sep, expr = item.partition("=")
-        if not sep or not pattern.strip() or not expr.strip():
-            raise UsageError(f"--type-cut must be PATTERN=EXPR: {item!r}")
-        out.append((pattern.strip(), expr.strip()))
-    return out
-
-
-def selection_mask(rings, cuts, type_cuts):
-    """Boolean mask of rings passing the common and telescope-type cuts.
-
-    Uses ctapipe's :class:`~ctapipe.core.QualityQuery` (one per telescope type)
-    on a table of the plain columns.
-    """
-    from fnmatch import fnmatch
-
-    import numpy as np
-    from astropy.table import Table
-    from ctapipe.core import QualityQuery
-
-    from ..errors import UsageError
-
-    columns = rings.columns
-    table = Table({k: v for k, v in columns.items() if np.ndim(v) == 1}, copy=False)
-    tel_id = np.asarray(columns["tel_id"])
-    mask = np.zeros(len(tel_id), dtype=bool)
-    counts = {}
-    for tel_type in rings.subarray.telescope_types:
-        type_name = str(tel_type)
-        tels = rings.subarray.get_tel_ids_for_type(tel_type)
-        criteria = [(c, c) for c in cuts] + [(e, e) for p, e in type_cuts if fnmatch(type_name, p)]
-        rows = np.isin(tel_id, tels)
-        if not rows.any():
-            continue
-        query = QualityQuery(quality_criteria=criteria)
-        try:
-            passed = query.get_table_mask(table[rows])
-        except Exception as err:  # noqa: BLE001 - a bad expression is a usage error
-            raise UsageError(f"quality cut for {type_name} cannot be evaluated: {err}") from None
-        mask[rows] = passed
-        counts[type_name] = {
-            "rings": int(rows.sum()),
-            "passed": int(passed.sum()),
-            "criteria": [c for c, _ in criteria],
-        }
-    return mask, counts
+    add_selection_arguments(parser)
 
 
 def run(args, ctx):
@@ -175,14 +77,14 @@ def run(args, ctx):
     from ..io.dl1_files import hdf5_without_timestamps
     from ..io.muon_monitoring import THROUGHPUT_GROUP, write_monitoring_hdf5
     from ..io.muon_tables import read_muon_rings
+    from ..muon.selection import selection_mask
     from ..muon.throughput import throughput_per_chunk
 
     log = logging.getLogger(__name__)
     paths = [ctx.add_input(p, role="dl1_muon") for p in args.input]
     if len({p.resolve() for p in paths}) != len(paths):
         raise UsageError("the same --input file is given twice")
-    cuts = DEFAULT_CUTS if args.cut is None else args.cut
-    type_cuts = parse_type_cuts(DEFAULT_TYPE_CUTS if args.type_cut is None else args.type_cut)
+    cuts, type_cuts = selection_from_args(args)
     duration = args.chunk_duration
     if duration is None and args.chunk_rings is None:
         duration = 1800.0
@@ -198,10 +100,8 @@ def run(args, ctx):
 
     rings = read_muon_rings(paths)
     log.info("read %d muon rings from %d file(s)", len(rings), len(paths))
-    selected, counts = selection_mask(rings, cuts, type_cuts) if len(rings) else (None, {})
+    selected, counts = selection_mask(rings, cuts, type_cuts)
     c = rings.columns
-    if selected is None:
-        selected = np.zeros(0, dtype=bool)
     for type_name, n in counts.items():
         log.info("%s: %d of %d rings pass the cuts", type_name, n["passed"], n["rings"])
     efficiency = c.get("muonefficiency_optical_efficiency", np.zeros(0))
