@@ -182,7 +182,9 @@ def process_file(input_path, output_path, settings, workers=1, progress=None):
                 image_processor(event)
                 record(event, processors(event))
         else:
-            context = multiprocessing.get_context("forkserver")
+            # spawn: no Unix socket in TMPDIR (CWL engines give long TMPDIR paths that
+            # overflow AF_UNIX limits with forkserver), no fork of a threaded process
+            context = multiprocessing.get_context("spawn")
             window = collections.deque()
             with ProcessPoolExecutor(
                 workers, mp_context=context, initializer=_init_worker, initargs=(subarray, settings)
