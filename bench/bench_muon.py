@@ -8,7 +8,9 @@
     write), beside ctao-calibpipe 0.8.0's ``calibpipe-calculate-throughput-muon``
     on a copy of the same file (that tool writes into its input). calibpipe is
     installed into its own Python 3.12 venv (``/tmp/calibpipe080-venv``); both
-    chunk by 1000 rings.
+    chunk by 50,000 rings (``--chunk-rings 50000``; ``SizeChunking.chunk_size``).
+    With 1000-ring chunks calibpipe 0.8.0 was killed for lack of memory here
+    (23 GB resident): every output row stores the whole ``obs_id`` column.
 (b) ``process-muons`` (1 and 2 workers) against plain ``ctapipe-process
     --write-muon-parameters`` on the same synthetic DL1 image file: rings whose
     intensity fit ran, per second of wall time.
@@ -119,7 +121,7 @@ def bench_aggregation(path, chunk_rings=1000):
     return len(rings), int(mask.sum()), best
 
 
-def bench_throughput_steps(path, skip_calibpipe, chunk_rings=1000):
+def bench_throughput_steps(path, skip_calibpipe, chunk_rings=50_000):
     out = WORK / "ours"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
@@ -138,7 +140,7 @@ def bench_throughput_steps(path, skip_calibpipe, chunk_rings=1000):
                 {"SizeChunking": {"chunk_size": chunk_rings, "last_chunk_policy": "truncate"}}
             )
         )
-        theirs, _ = timed([str(tool), "--input", str(copy), "--config", str(config)])
+        theirs, _ = timed([str(tool), "--input", str(copy), "--config", str(config)], timeout=1800)
         import tables
 
         with tables.open_file(copy) as h5:

@@ -53,7 +53,13 @@ def chunk_by_count(group, time, n_per_chunk):
     ndarray of int64
     """
     group = np.asarray(group)
-    order = np.lexsort((np.asarray(time, dtype=float), group))
+    if group.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    # time order, then a stable sort by group (radix sort when the groups fit 16 bits)
+    order = np.argsort(np.asarray(time, dtype=float), kind="stable")
+    shifted = group.astype(np.int64) - group.min()
+    key = shifted.astype(np.uint16) if shifted.max() < 2**16 else shifted
+    order = order[np.argsort(key[order], kind="stable")]
     sorted_group = group[order]
     starts = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
     first = np.repeat(starts, np.diff(np.r_[starts, sorted_group.size]))
@@ -122,7 +128,9 @@ def grouped_sigma_clipped_stats(keys, values, sigma=3.0, maxiters=5):
     # a value sort followed by a stable sort on one composite integer group id
     gid = _composite_key(keys)
     order = np.argsort(values)
-    order = order[np.argsort(gid[order], kind="stable")]
+    # numpy's stable sort is a radix sort for 16-bit integers: use it when the ids fit
+    sort_key = gid.astype(np.uint16) if gid.max() < 2**16 else gid
+    order = order[np.argsort(sort_key[order], kind="stable")]
     v = values[order]
     sorted_gid = gid[order]
     starts = np.flatnonzero(np.r_[True, sorted_gid[1:] != sorted_gid[:-1]])
