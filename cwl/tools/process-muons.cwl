@@ -84,7 +84,7 @@ inputs:
   workers:
     type: int?
     label: Worker processes
-    doc: Processes for the intensity fits (default 2).
+    doc: Processes for the intensity fits (default 1; a second one pays only on long runs).
     inputBinding:
       prefix: --workers
 

@@ -98,9 +98,10 @@ def add_arguments(parser):
     parser.add_argument(
         "--workers",
         type=int,
-        default=2,
+        default=1,
         metavar="N",
-        help="processes for the intensity fits (default 2; 1 = no pool)",
+        help="processes for the intensity fits (default 1 = no pool; each extra worker costs "
+        "a few seconds of start-up, so 2 pays only for long runs; see BENCHMARKS.md)",
     )
 
 
