@@ -29,6 +29,10 @@ STEP_MODULES = {
     "select-reference-model": "select_reference_model",
     "create-atmospheric-model": "create_atmospheric_model",
     "validate-exchange": "validate_exchange",
+    # telescope optical throughput and PSF from muon rings (UC-120-2.2, 2.10)
+    "process-muons": "process_muons",
+    "muon-throughput": "muon_throughput",
+    "muon-psf": "muon_psf",
     # calibration database
     "db-init": "db_init",
     "db-upload": "db_upload",

@@ -1,0 +1,111 @@
+cwlVersion: v1.2
+class: CommandLineTool
+label: Muon ring parameters from DL1 images (ctapipe MuonProcessor)
+doc: |
+  Cleans the camera images of a ctapipe DL1 file, fits muon rings and their
+  intensity (ctapipe MuonRingFitter + MuonIntensityFitter, optical efficiency
+  in the 300-600 nm band by default) with quality cuts per telescope type, and
+  writes a new ctapipe DL1 file with /dl1/event/telescope/muon/tel_NNN, the
+  trigger tables and the subarray description (ctapipe DataWriter layout).
+  Input to muon-throughput (UC-120-2.2) and muon-psf (UC-120-2.10).
+  Exit codes: 0 success, 2 bad usage, 3 invalid input data, 100 temporary failure.
+
+baseCommand: [calibpipe-tasks, process-muons]
+
+hints:
+  DockerRequirement:
+    dockerPull: calibpipe-tasks:0.1.0
+
+inputs:
+  dl1_images:
+    type: File
+    label: DL1 file with camera images
+    doc: ctapipe HDF5 DL1 file with /dl1/event/telescope/images/tel_NNN and trigger tables.
+    inputBinding:
+      prefix: --input
+  output_name:
+    type: string
+    default: muons.dl1.h5
+    label: Output basename
+    doc: Basename of the muon DL1 file written; give each run its own when scattering.
+    inputBinding:
+      prefix: --output-name
+  pedestal:
+    type: float?
+    label: Pedestal noise rms [p.e.]
+    doc: Per-pixel noise rms used in the intensity likelihood (default 1.1 p.e.).
+    inputBinding:
+      prefix: --pedestal
+  min_wavelength:
+    type: float?
+    label: Lower wavelength [nm]
+    doc: Lower end of the Cherenkov band the efficiency refers to (default 300 nm).
+    inputBinding:
+      prefix: --min-wavelength
+  max_wavelength:
+    type: float?
+    label: Upper wavelength [nm]
+    doc: Upper end of the Cherenkov band the efficiency refers to (default 600 nm).
+    inputBinding:
+      prefix: --max-wavelength
+  hole_radius:
+    type:
+      - "null"
+      - type: array
+        items: string
+        inputBinding:
+          prefix: --hole-radius
+    label: Mirror hole radius per type
+    doc: PATTERN=METRES items, e.g. MST_*=0.59 (default ctapipe's LST 0.74, MST 0.59, SST_1M 0.38).
+    inputBinding:
+      position: 1
+  image_cut:
+    type:
+      - "null"
+      - type: array
+        items: string
+        inputBinding:
+          prefix: --image-cut
+    label: Image cuts per type
+    doc: PATTERN=EXPR ctapipe QualityQuery expressions on dl1_params before the ring fit.
+    inputBinding:
+      position: 1
+  ring_cut:
+    type:
+      - "null"
+      - type: array
+        items: string
+        inputBinding:
+          prefix: --ring-cut
+    label: Ring cuts per type
+    doc: PATTERN=EXPR ctapipe QualityQuery expressions on the fitted ring.
+    inputBinding:
+      position: 1
+  workers:
+    type: int?
+    label: Worker processes
+    doc: Processes for the intensity fits (default 1; a second one pays only on long runs).
+    inputBinding:
+      prefix: --workers
+
+outputs:
+  muon_file:
+    type: File
+    label: DL1 muon file
+    doc: ctapipe HDF5 with /dl1/event/telescope/muon/tel_NNN, trigger tables and subarray.
+    outputBinding:
+      glob: $(inputs.output_name)
+  provenance:
+    type: File
+    label: Provenance record
+    doc: JSON provenance of this run (inputs and outputs with sha256, versions, times).
+    format: iana:application/json
+    outputBinding:
+      glob: process-muons.provenance.json
+
+$namespaces:
+  iana: https://www.iana.org/assignments/media-types/
+
+successCodes: [0]
+temporaryFailCodes: [100]
+permanentFailCodes: [2, 3]

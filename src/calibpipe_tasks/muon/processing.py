@@ -1,0 +1,205 @@
+"""Drive ctapipe's muon analysis over a DL1 image file, with cuts per telescope type.
+
+ctapipe's :class:`~ctapipe.image.muon.MuonProcessor` fits the ring geometry
+(:class:`~ctapipe.image.muon.MuonRingFitter`) and then the ring intensity
+(:class:`~ctapipe.image.muon.MuonIntensityFitter`, model of Chalme-Calvet et
+al. 2013, arXiv:1403.4550) whose free scale is the optical efficiency. Its
+quality queries (``ImageParameterQuery``, ``RingQuery``) are one list of
+expressions for all telescopes, and the defaults (``n_pixels > 100``,
+``intensity > 500``) reject most rings of medium-size telescopes; so one
+``MuonProcessor`` is configured per telescope type, through ctapipe's own
+traitlets ``Config``. Telescope parameters (hole radius, wavelength band,
+pedestal) use ctapipe's ``TelescopeParameter`` ``[("type", pattern, value)]``
+lists.
+
+The intensity fit dominates (tens of ms per ring); with ``workers > 1`` events
+are fitted in a pool of spawned worker processes while the parent reads, cleans
+and writes in order (each worker pays the ctapipe import and numba start-up, so
+this pays only on long runs; see BENCHMARKS.md).
+"""
+
+from fnmatch import fnmatch
+
+#: ctapipe ImageParameterQuery per telescope type pattern (first match wins);
+#: the last entry is ctapipe's default
+DEFAULT_IMAGE_CUTS = {
+    "LST_*": ["dl1_params.morphology.n_pixels > 100", "dl1_params.hillas.intensity > 500"],
+    "MST_*": ["dl1_params.morphology.n_pixels > 30", "dl1_params.hillas.intensity > 300"],
+    "SST_*": ["dl1_params.morphology.n_pixels > 15", "dl1_params.hillas.intensity > 100"],
+    "*": ["dl1_params.morphology.n_pixels > 100", "dl1_params.hillas.intensity > 500"],
+}
+#: ctapipe RingQuery (its defaults, for every type)
+DEFAULT_RING_CUTS = {
+    "*": [
+        "np.isfinite(ring.radius.value)",
+        "np.count_nonzero(mask) > 50",
+        "parameters.containment > 0.5",
+    ]
+}
+#: ctapipe MuonIntensityFitter.hole_radius_m defaults [m]
+DEFAULT_HOLE_RADIUS = {"LST_*": 0.74, "MST_*": 0.59, "SST_1M_*": 0.38}
+
+
+def cuts_for_type(type_name, cuts_by_pattern):
+    """The cut list of the first pattern matching ``type_name`` (``fnmatch``)."""
+    for pattern, cuts in cuts_by_pattern.items():
+        if fnmatch(type_name, pattern):
+            return list(cuts)
+    return []
+
+
+def muon_config(
+    type_name,
+    image_cuts,
+    ring_cuts,
+    hole_radius,
+    min_wavelength_nm,
+    max_wavelength_nm,
+    pedestal,
+):
+    """A traitlets ``Config`` of ``MuonProcessor`` for telescopes of type ``type_name``."""
+    from traitlets.config import Config
+
+    return Config(
+        {
+            "MuonProcessor": {
+                "pedestal": pedestal,
+                "ImageParameterQuery": {
+                    "quality_criteria": [(c, c) for c in cuts_for_type(type_name, image_cuts)]
+                },
+                "RingQuery": {
+                    "quality_criteria": [(c, c) for c in cuts_for_type(type_name, ring_cuts)]
+                },
+                "MuonIntensityFitter": {
+                    "hole_radius_m": [("type", p, float(r)) for p, r in hole_radius.items()],
+                    "min_lambda_m": min_wavelength_nm * 1e-9,
+                    "max_lambda_m": max_wavelength_nm * 1e-9,
+                },
+            }
+        }
+    )
+
+
+class TypedMuonProcessors:
+    """One ctapipe ``MuonProcessor`` per telescope type; call on an event."""
+
+    def __init__(self, subarray, settings):
+        from ctapipe.image.muon import MuonProcessor
+
+        self.by_tel = {}
+        for tel_type in subarray.telescope_types:
+            config = muon_config(str(tel_type), **settings)
+            processor = MuonProcessor(subarray, config=config)
+            for tel_id in subarray.get_tel_ids_for_type(tel_type):
+                self.by_tel[tel_id] = processor
+
+    def __call__(self, event):
+        for tel_id in event.dl1.tel:
+            # MuonProcessor.__call__ loops over all telescopes with one configuration;
+            # its per-telescope method lets each type use its own
+            self.by_tel[tel_id]._process_telescope_event(event, tel_id)
+        return event.muon
+
+
+_WORKER = {}
+
+
+def _init_worker(subarray, settings):
+    import logging
+
+    logging.getLogger("ctapipe").setLevel(logging.ERROR)
+    _WORKER["processors"] = TypedMuonProcessors(subarray, settings)
+
+
+def _fit_event(event):
+    return _WORKER["processors"](event)
+
+
+def process_file(input_path, output_path, settings, workers=1, progress=None):
+    """Fit the muon rings of every event of ``input_path``; write ``output_path``.
+
+    Parameters
+    ----------
+    input_path : path-like
+        ctapipe DL1 file with images (``/dl1/event/telescope/images``).
+    output_path : path-like
+        New ctapipe DL1 file: subarray, observation blocks, trigger tables and
+        ``/dl1/event/telescope/muon/tel_NNN`` (ctapipe's ``DataWriter``).
+    settings : dict
+        Keyword arguments of :func:`muon_config` except ``type_name``.
+    workers : int
+        Worker processes for the fits (1: fit in this process).
+    progress : callable, optional
+        ``progress(iterable, desc, total)`` wrapper reporting progress.
+
+    Returns
+    -------
+    dict
+        ``events``, ``images`` (telescope images seen), ``rings_fitted``
+        (intensity fit run) and ``rings_valid`` (fit converged).
+    """
+    import collections
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import numpy as np
+    from ctapipe.core import Provenance
+    from ctapipe.image import ImageProcessor
+    from ctapipe.io import DataWriter, HDF5EventSource
+
+    counts = collections.Counter()
+    provenance = Provenance()
+    provenance.start_activity("calibpipe-tasks process-muons")
+    source = HDF5EventSource(input_url=input_path)
+    subarray = source.subarray
+    image_processor = ImageProcessor(subarray)
+    events = iter(source)
+    if progress is not None:
+        events = progress(
+            events, "events", total=len(source) if source.max_events is None else None
+        )
+
+    def record(event, muon):
+        event.muon = muon
+        counts["events"] += 1
+        for tel_muon in muon.tel.values():
+            counts["images"] += 1
+            eff = tel_muon.efficiency.optical_efficiency
+            if np.isfinite(eff):
+                counts["rings_fitted"] += 1
+                counts["rings_valid"] += bool(tel_muon.efficiency.is_valid)
+        writer(event)
+
+    with DataWriter(
+        event_source=source,
+        output_path=output_path,
+        overwrite=True,
+        write_dl1_images=False,
+        write_dl1_parameters=False,
+        write_muon_parameters=True,
+    ) as writer:
+        if workers <= 1:
+            processors = TypedMuonProcessors(subarray, settings)
+            for event in events:
+                image_processor(event)
+                record(event, processors(event))
+        else:
+            # spawn: no Unix socket in TMPDIR (CWL engines give long TMPDIR paths that
+            # overflow AF_UNIX limits with forkserver), no fork of a threaded process
+            context = multiprocessing.get_context("spawn")
+            window = collections.deque()
+            with ProcessPoolExecutor(
+                workers, mp_context=context, initializer=_init_worker, initargs=(subarray, settings)
+            ) as pool:
+                for event in events:
+                    image_processor(event)
+                    window.append((event, pool.submit(_fit_event, event)))
+                    if len(window) >= 8 * workers:
+                        done_event, future = window.popleft()
+                        record(done_event, future.result())
+                while window:
+                    done_event, future = window.popleft()
+                    record(done_event, future.result())
+    provenance.finish_activity()
+    source.close()
+    return dict(counts)
