@@ -576,6 +576,7 @@ class FakeServices(ThreadingHTTPServer):
         self.gdex_token = GDEX_TOKEN
         self._content = {}
         self._lock = threading.Lock()
+        self.server_errors = []
         super().__init__(("127.0.0.1", port), Handler)
         self.thread = None
 
@@ -583,6 +584,11 @@ class FakeServices(ThreadingHTTPServer):
         if self.allow_reuse_port:
             self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         super().server_bind()
+
+    def handle_error(self, request, client_address):
+        """Stay quiet when a client drops a connection (the retry tests do so on purpose):
+        socketserver's default prints a traceback to stderr, which the tests read."""
+        self.server_errors.append(client_address)
 
     def content(self, key, make):
         with self._lock:
