@@ -35,6 +35,12 @@ VERSION="$("$PY" -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "
 IMAGE="${IMAGE:-calibpipe-tasks:$VERSION}"
 if [ "${1:-}" = "--tag" ]; then echo "$IMAGE"; exit 0; fi
 
+# One build at a time (parallel test workers may call this together); the second finds the
+# image up to date.
+mkdir -p "$BUILD"
+exec 9>"$BUILD/.lock"
+flock 9
+
 # --- container engine ------------------------------------------------------------------------
 ENGINE="${CONTAINER_ENGINE:-}"
 if [ -z "$ENGINE" ]; then
