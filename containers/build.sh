@@ -16,8 +16,8 @@
 # Steps: (1) the project's wheel; (2) the wheels of all its dependencies ([all] extra) for the
 # base image's Python version and platform, into build/containers/context-cpXY/wheels; (3)
 # `<engine> build --network none` from containers/Dockerfile. The image carries a label with a
-# fingerprint of the Dockerfile, the wheels and the base image: an unchanged fingerprint skips
-# the build.
+# fingerprint of the Dockerfile, the base image and the project's sources (pyproject.toml and
+# src/): an unchanged fingerprint skips all of it.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -61,7 +61,7 @@ build_local_base() {
   log "building $LOCAL_BASE from Debian packages (mmdebstrap trixie)"
   mmdebstrap --quiet --variant=essential --include=python3-venv,ca-certificates,libstdc++6,libgomp1 \
     trixie "$BUILD/base.tar" "${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-  "$ENGINE" import "$BUILD/base.tar" "$LOCAL_BASE" >/dev/null
+  "$ENGINE" import --quiet "$BUILD/base.tar" "$LOCAL_BASE" >/dev/null
   rm -f "$BUILD/base.tar"
 }
 BASE="${BASE_IMAGE:-}"
@@ -80,6 +80,29 @@ image_exists "$BASE" || "$ENGINE" pull -q "$BASE" >/dev/null || die "base image 
 PYVER="$("$ENGINE" run --rm --network none "$BASE" python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 CP="cp${PYVER/./}"
 log "engine $ENGINE, base $BASE (Python $PYVER), image $IMAGE"
+
+# --- up to date? ----------------------------------------------------------------------------
+# Fingerprint of what goes into the image: the Dockerfile, the base image and the sources of
+# the project's wheel (pyproject.toml, src/). Unchanged: nothing to do.
+fingerprint="$("$PY" - "$ROOT" "$("$ENGINE" image inspect --format '{{.Id}}' "$BASE")" <<'EOF'
+import hashlib, pathlib, sys
+root = pathlib.Path(sys.argv[1])
+h = hashlib.sha256(sys.argv[2].encode())
+files = [root / "containers/Dockerfile", root / "pyproject.toml"]
+files += sorted(
+    p for p in (root / "src").rglob("*")
+    if p.is_file() and "__pycache__" not in p.parts and ".egg-info" not in str(p)
+)
+for f in files:
+    h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes())
+print(h.hexdigest()[:32])
+EOF
+)"
+current="$("$ENGINE" image inspect --format "{{ index .Labels \"$LABEL_KEY\" }}" "$IMAGE" 2>/dev/null || true)"
+if [ "$current" = "$fingerprint" ]; then
+  log "$IMAGE is up to date (fingerprint $fingerprint)"
+  exit 0
+fi
 
 # --- wheels ----------------------------------------------------------------------------------
 CONTEXT="$BUILD/context-$CP"
@@ -115,25 +138,7 @@ if [ "$(cat "$CONTEXT/deps.stamp" 2>/dev/null)" != "$deps_stamp" ]; then
   echo "$deps_stamp" > "$CONTEXT/deps.stamp"
 fi
 
-# --- fingerprint and build -------------------------------------------------------------------
-fingerprint="$("$PY" - "$HERE/Dockerfile" "$WHEELS" "$("$ENGINE" image inspect --format '{{.Id}}' "$BASE")" <<'EOF'
-import hashlib, pathlib, sys, zipfile
-h = hashlib.sha256(pathlib.Path(sys.argv[1]).read_bytes())
-h.update(sys.argv[3].encode())
-for whl in sorted(pathlib.Path(sys.argv[2]).glob("*.whl")):
-    h.update(whl.name.encode())
-    if whl.name.startswith("calibpipe_tasks-"):  # rebuilt each time: hash contents, not zip dates
-        with zipfile.ZipFile(whl) as z:
-            for name in sorted(z.namelist()):
-                h.update(name.encode() + z.read(name))
-print(h.hexdigest()[:32])
-EOF
-)"
-current="$("$ENGINE" image inspect --format "{{ index .Labels \"$LABEL_KEY\" }}" "$IMAGE" 2>/dev/null || true)"
-if [ "$current" = "$fingerprint" ]; then
-  log "$IMAGE is up to date (fingerprint $fingerprint)"
-  exit 0
-fi
+# --- build ------------------------------------------------------------------------------------
 log "building $IMAGE (offline, fingerprint $fingerprint)"
 start=$SECONDS
 "$ENGINE" build --quiet --network none -f "$HERE/Dockerfile" \
