@@ -81,6 +81,12 @@ def wms_violations(path):
         if proc["class"] == "Workflow":
             problems += namespace_violations(path)
             for step in proc["steps"]:
+                if "run" not in step:  # cwltool 3.3 packs such a step as a dangling $import
+                    problems.append(
+                        f"{name}: cwltool --pack lost step {step.get('$import', step)}: a step "
+                        "id equal to a workflow output id triggers this; rename the step"
+                    )
+                    continue
                 run = step["run"]
                 target = by_id.get(run) if isinstance(run, str) else run
                 if target is None or target["class"] not in ("CommandLineTool", "ExpressionTool"):
@@ -317,3 +323,27 @@ def test_rules_and_translator_on_a_two_step_workflow(translator, tmp_path, monke
         assert any("$namespaces" in p for p in wms_violations(as_is))
         with pytest.raises(ValidationException, match="namespaces"):
             translator(as_is.name, "two.yml")
+
+
+def test_the_rules_catch_a_step_named_like_an_output(tmp_path):
+    """cwltool --pack turns a step whose id equals a workflow output id into a dangling
+    ``$import`` (the packed file no longer validates), at least with the collection's layout
+    (workflows/ next to tools/)."""
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "workflows").mkdir()
+    tool = tmp_path / "tools" / "compute-macobac.cwl"
+    tool.write_text((CWL_DIR / "tools" / "compute-macobac.cwl").read_text())
+    step = {"run": "../tools/compute-macobac.cwl", "in": {"co2_file": "co2_file"}}
+    workflow = {
+        "cwlVersion": "v1.2",
+        "class": "Workflow",
+        "inputs": {"co2_file": "File"},
+        "outputs": {"macobac": {"type": "File", "outputSource": "macobac/macobac"}},
+        "steps": {"macobac": dict(step, out=["macobac"])},
+    }
+    YAML().dump(workflow, tmp_path / "workflows" / "clash.cwl")
+    assert any("lost step" in p for p in wms_violations(tmp_path / "workflows" / "clash.cwl"))
+    workflow["steps"] = {"average": dict(step, out=["macobac"])}
+    workflow["outputs"]["macobac"]["outputSource"] = "average/macobac"
+    YAML().dump(workflow, tmp_path / "workflows" / "renamed.cwl")
+    assert not any("lost step" in p for p in wms_violations(tmp_path / "workflows" / "renamed.cwl"))
