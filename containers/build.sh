@@ -141,8 +141,12 @@ fi
 # --- build ------------------------------------------------------------------------------------
 log "building $IMAGE (offline, fingerprint $fingerprint)"
 start=$SECONDS
-"$ENGINE" build --quiet --network none -f "$HERE/Dockerfile" \
+old_id="$("$ENGINE" image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)"
+layers=(); [ "$ENGINE" = podman ] && layers=(--layers=false)  # no 1 GB intermediate layers
+"$ENGINE" build --quiet --network none "${layers[@]}" -f "$HERE/Dockerfile" \
   --build-arg "BASE_IMAGE=$BASE" --build-arg "VERSION=$VERSION" \
   --label "$LABEL_KEY=$fingerprint" -t "$IMAGE" "$CONTEXT" >/dev/null
+# the image this one replaces (now untagged) is dropped; an image still used by a container stays
+[ -n "$old_id" ] && "$ENGINE" rmi "$old_id" >/dev/null 2>&1 || true
 size="$("$ENGINE" image inspect --format '{{.Size}}' "$IMAGE")"
 log "built $IMAGE in $((SECONDS - start)) s, $((size / 1000000)) MB"
