@@ -10,6 +10,10 @@ WORKFLOW ?= cwl/workflows/molecular-atmosphere.cwl
 JOB ?= cwl/jobs/molecular-atmosphere.yml
 CONTAINER ?=
 PYTEST_ARGS ?=
+# simtools (SimPipe) version whose own validators the exchange tests run (tests/io/test_simtools_acceptance.py)
+SIMTOOLS_VERSION ?= 0.38.3
+SIMTOOLS_WHEEL_DIR := $(VENV)/simtools-wheel
+SIMTOOLS_STAMP := $(SIMTOOLS_WHEEL_DIR)/.gammasimtools-$(SIMTOOLS_VERSION)
 export PATH := $(BIN):$(PATH)
 
 # A Python >= 3.12 (ctapipe >= 0.29 needs it): $PYTHON, then PATH, then pyenv's versions.
@@ -46,7 +50,15 @@ run: $(STAMP) $(if $(CONTAINER),images)
 	$(CONTAINER_ENV) $(BIN)/cwltool $(if $(CONTAINER),--$(CONTAINER),--no-container) --outdir $(RUN_OUT) $(WORKFLOW) $(JOB)
 	@echo; echo "outputs of $(WORKFLOW) are in $(CURDIR)/$(RUN_OUT)/:"; ls -1 $(RUN_OUT)
 
-test: $(STAMP)
+# simtools >= 0.35 requires Python >= 3.14, which these machines do not have: the tests import
+# only its pure numpy/astropy modules (ECSV asset validator, sim_telarray table writer) and its
+# schemas from the wheel, downloaded here (about 1 MB, no dependencies installed).
+$(SIMTOOLS_STAMP): $(STAMP)
+	$(BIN)/python -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.14 \
+	  'gammasimtools==$(SIMTOOLS_VERSION)' -d $(SIMTOOLS_WHEEL_DIR)
+	@touch $@
+
+test: $(STAMP) $(SIMTOOLS_STAMP)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -134,3 +134,15 @@ def test_unusable_output_directory_is_usage_error(run_cli, tmp_path, kind):
     assert result.code == 2
     (line,) = error_lines(result.err)
     assert str(target) in line and "output directory" in line
+
+
+def test_passwords_in_urls_are_masked_in_provenance():
+    from calibpipe_tasks.cli import mask_secrets
+
+    assert mask_secrets("postgresql+psycopg://calib:s3cret@db.example:5432/cal") == (
+        "postgresql+psycopg://calib:***@db.example:5432/cal"
+    )
+    assert (
+        mask_secrets("sqlite:////data/calibration.sqlite") == "sqlite:////data/calibration.sqlite"
+    )
+    assert mask_secrets("--db-url") == "--db-url"

@@ -1,10 +1,7 @@
 """calibpipe-tasks: CTAO calibration pipeline steps as a CWL task collection."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("calibpipe-tasks")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0+unknown"
+# The single source of the version (pyproject reads it; CWL DockerRequirement hints follow it).
+# A literal rather than importlib.metadata keeps `calibpipe-tasks <step> --help` fast.
+__version__ = "0.1.0"
 
 __all__ = ["__version__"]

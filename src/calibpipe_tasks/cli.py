@@ -18,6 +18,7 @@ import importlib
 import io
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -221,6 +222,14 @@ def _configure_logging(level):
     root.setLevel(level)
 
 
+_URL_PASSWORD = re.compile(r"(://[^/:@\s]+:)[^@/\s]+@")
+
+
+def mask_secrets(text):
+    """Hide the password of a ``scheme://user:password@host`` URL (for provenance and logs)."""
+    return _URL_PASSWORD.sub(r"\1***@", str(text))
+
+
 def run_step(step_name, argv):
     """Parse ``argv`` for ``step_name``, run it and return the exit code."""
     from .provenance import build_record, dumps, utc_now
@@ -264,7 +273,13 @@ def run_step(step_name, argv):
     parameters = {k: v for k, v in vars(args).items() if k not in ("dump_config",)}
     parameters.update(ctx.extra_provenance)
     record = build_record(
-        step_name, [PROG, step_name, *argv], parameters, ctx.inputs, products, start, utc_now()
+        step_name,
+        [PROG, step_name, *map(mask_secrets, argv)],
+        parameters,
+        ctx.inputs,
+        products,
+        start,
+        utc_now(),
     )
     write_bytes_atomic(Path(args.output_dir) / args.provenance_log, dumps(record))
     for path in products:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from . import __version__
 from .outputs import sha256_of
 
 #: distributions whose versions are recorded when the step has imported them
@@ -46,10 +47,7 @@ def utc_now():
 def software_versions():
     """Versions of Python, calibpipe-tasks and every tracked library the process imported."""
     versions = {"python": platform.python_version()}
-    try:
-        versions["calibpipe-tasks"] = version("calibpipe-tasks")
-    except PackageNotFoundError:  # pragma: no cover
-        versions["calibpipe-tasks"] = "unknown"
+    versions["calibpipe-tasks"] = __version__
     for module, dist in TRACKED_DISTRIBUTIONS.items():
         if module in sys.modules:
             try:

@@ -51,7 +51,10 @@ def test_tool_conventions(path):
     for section in ("inputs", "outputs"):
         for name, spec in tool[section].items():
             assert spec.get("label") and spec.get("doc"), f"{section}.{name} needs label and doc"
-    globs = [o["outputBinding"]["glob"] for o in tool["outputs"].values()]
+    globs = []
+    for output in tool["outputs"].values():
+        glob = output["outputBinding"]["glob"]
+        globs.extend(glob if isinstance(glob, list) else [glob])
     assert len(globs) == len(set(globs)), "output globs must be unique"
     assert f"{path.stem}.provenance.json" in globs
 

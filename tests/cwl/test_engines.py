@@ -4,6 +4,7 @@ import filecmp
 
 import pytest
 from cwl_engines import JOBS, cwl_for, product_files, run_engine
+from fake_services_fixture import fake_services_for_fetch_jobs  # noqa: F401 (fetch-* jobs)
 
 
 @pytest.mark.engines

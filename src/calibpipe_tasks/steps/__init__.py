@@ -18,5 +18,20 @@ Heavy imports (numpy, astropy, ctapipe, ...) happen inside ``run`` so that
 
 #: subcommand name -> module (relative to this package), in the order ``--help`` lists them
 STEP_MODULES = {
+    # inputs from the services
+    "fetch-co2": "fetch_co2",
+    "fetch-era5": "fetch_era5",
+    "fetch-gdas": "fetch_gdas",
+    # molecular atmosphere (UC-120-1.2, 1.3, 1.7)
+    "ingest-meteo": "ingest_meteo",
     "compute-macobac": "compute_macobac",
+    "create-mdp": "create_mdp",
+    "select-reference-model": "select_reference_model",
+    "create-atmospheric-model": "create_atmospheric_model",
+    "validate-exchange": "validate_exchange",
+    # calibration database
+    "db-init": "db_init",
+    "db-upload": "db_upload",
+    "db-query": "db_query",
+    "db-export": "db_export",
 }

@@ -1,0 +1,218 @@
+cwlVersion: v1.2
+class: Workflow
+label: Molecular atmosphere of a night for the Simulation Pipeline (UC-120-1.2, 1.3, 1.7)
+doc: |
+  From a night's meteorological files (GDAS or ERA5, GRIB or netCDF) and the Scripps
+  CO2 record to the validated SimPipe exchange set:
+  ingest-meteo -> compute-macobac -> create-mdp -> select-reference-model ->
+  create-atmospheric-model -> validate-exchange, and, when `upload` is true,
+  db-upload of the validated set into a calibration database (a SQLite file given as
+  `database` or created, or a live server by `db_url`).
+  Flat (every step a CommandLineTool), so CTADIRAC's CWL translator accepts it.
+
+$namespaces:
+  iana: https://www.iana.org/assignments/media-types/
+
+requirements:
+  MultipleInputFeatureRequirement: {}
+
+inputs:
+  meteo_files:
+    type: File[]
+    label: Meteorological files
+    doc: GRIB or netCDF files of one source (GDAS or ERA5) spanning the night.
+  site:
+    type: string
+    label: Site
+    doc: CTAO site, North or South.
+  date:
+    type: string
+    label: Night date
+    doc: The astronomical night starting in the evening of this date (YYYY-MM-DD).
+  grid_selection:
+    type:
+      - "null"
+      - type: enum
+        symbols: [nearest, box]
+    label: Grid point selection
+    doc: The grid point nearest to the site (default) or the 2x2 box around it.
+  co2_file:
+    type: File
+    label: Scripps monthly CO2 record
+    doc: monthly_in_situ_co2_mlo.csv of the Scripps CO2 Program (fetch-co2).
+  until:
+    type: string?
+    label: Last date for 12-MACOBAC
+    doc: Use only CO2 months that ended on or before this date (YYYY-MM-DD).
+  product_id:
+    type: string?
+    label: Exchange set identifier
+    doc: Identifier in the SimPipe file names (default <site>-<night start>).
+  plots:
+    type: boolean?
+    label: Diagnostic plots
+    doc: Write the MDP and model PNGs.
+  upload:
+    type: boolean
+    default: false
+    label: Upload to the calibration database
+    doc: After validation, store the exchange set in the calibration database (db-upload).
+  database:
+    type: File?
+    label: Calibration database file
+    doc: SQLite database to add the product to (a copy is updated; default a new one).
+  db_url:
+    type: string?
+    label: Calibration database URL
+    doc: A live database (e.g. postgresql+psycopg://host/db) instead of a file.
+  recorded_at:
+    type: string?
+    label: Upload time
+    doc: Time stamp to record for the upload (UTC ISO 8601; default now).
+
+steps:
+  ingest:
+    run: ../tools/ingest-meteo.cwl
+    in:
+      meteo_files: meteo_files
+      site: site
+      date: date
+      grid_selection: grid_selection
+    out: [meteo, provenance]
+  macobac:
+    run: ../tools/compute-macobac.cwl
+    in:
+      co2_file: co2_file
+      until: until
+    out: [macobac, provenance]
+  mdp:
+    run: ../tools/create-mdp.cwl
+    in:
+      meteo: ingest/meteo
+      plot: plots
+    out: [mdp, mdp_plot, provenance]
+  select:
+    run: ../tools/select-reference-model.cwl
+    in:
+      mdp: mdp/mdp
+    out: [selection_table, selection, reference_model, provenance]
+  model:
+    run: ../tools/create-atmospheric-model.cwl
+    in:
+      meteo: ingest/meteo
+      macobac: macobac/macobac
+      reference_model: select/reference_model
+      selection: select/selection
+      product_id: product_id
+      plots: plots
+    out: [profile, extinction, layer_fit, profile_plot, extinction_plot, exchange_manifest,
+          exchange_files, provenance]
+  validate:
+    run: ../tools/validate-exchange.cwl
+    in:
+      manifest: model/exchange_manifest
+      files: model/exchange_files
+    out: [report, provenance]
+  upload:
+    run: ../tools/db-upload.cwl
+    when: $(inputs.enabled)
+    in:
+      enabled: upload
+      kind:
+        default: atmospheric-model
+      manifest: model/exchange_manifest
+      files: model/exchange_files
+      product_provenance: model/provenance
+      # not a db-upload input: makes the upload wait for (and depend on) a passed validation
+      validation: validate/report
+      database: database
+      db_url: db_url
+      recorded_at: recorded_at
+    out: [database_out, receipt]
+
+outputs:
+  meteo:
+    type: File
+    label: Meteorological table
+    doc: meteo.ecsv - the night's normalised meteorological table.
+    outputSource: ingest/meteo
+  macobac:
+    type: File
+    label: 12-MACOBAC
+    doc: macobac.ecsv - the 12-month average CO2 concentration.
+    outputSource: macobac/macobac
+  mdp:
+    type: File
+    label: Molecular density profile
+    doc: mdp.ecsv - the night's number density profile with its spread.
+    outputSource: mdp/mdp
+  mdp_plot:
+    type: File?
+    label: MDP plot
+    doc: mdp.png (with plots).
+    outputSource: mdp/mdp_plot
+  selection:
+    type: File
+    label: Reference selection
+    doc: reference_selection.json - chosen season, version and distance at 15 km.
+    outputSource: select/selection
+  selection_table:
+    type: File
+    label: Reference selection table
+    doc: reference_selection.ecsv.
+    outputSource: select/selection_table
+  reference_model:
+    type: File
+    label: Chosen reference model
+    doc: reference_model.ecsv - copy of the selected reference atmosphere.
+    outputSource: select/reference_model
+  profile:
+    type: File
+    label: Atmospheric profile
+    doc: model_profile.ecsv - the night's profile on CTAO's 55-level grid.
+    outputSource: model/profile
+  extinction:
+    type: File
+    label: Rayleigh extinction
+    doc: model_extinction.ecsv - optical depth per wavelength and emission altitude.
+    outputSource: model/extinction
+  layer_fit:
+    type: File
+    label: 5-layer fit
+    doc: model_layer_fit.ecsv - CORSIKA's 5-layer parameterisation of the thickness.
+    outputSource: model/layer_fit
+  profile_plot:
+    type: File?
+    label: Profile vs reference plot
+    doc: model_profile_vs_reference.png (with plots).
+    outputSource: model/profile_plot
+  extinction_plot:
+    type: File?
+    label: Extinction plot
+    doc: model_extinction.png (with plots).
+    outputSource: model/extinction_plot
+  exchange_manifest:
+    type: File
+    label: SimPipe exchange manifest
+    doc: atmosphere_exchange_<id>.json - the manifest of the exchange set.
+    outputSource: model/exchange_manifest
+  exchange_files:
+    type: File[]
+    label: SimPipe exchange files
+    doc: simtools ECSV assets and JSON records, atmprof_<id>.dat, atm_trans_<id>.dat.
+    outputSource: model/exchange_files
+  validation_report:
+    type: File
+    label: Validation report
+    doc: exchange_validation.json - the data quality check of the exchange set.
+    outputSource: validate/report
+  database_out:
+    type: File?
+    label: Calibration database
+    doc: The updated SQLite calibration database (with upload and a file database).
+    outputSource: upload/database_out
+  upload_receipt:
+    type: File?
+    label: Upload receipt
+    doc: upload-receipt.json - product id, version, checksums (with upload).
+    outputSource: upload/receipt

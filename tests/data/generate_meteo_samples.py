@@ -1,0 +1,97 @@
+"""Write the meteorological sample files of tests/data from the model atmosphere.
+
+Run from the repository root with the project's venv:
+
+    .venv/bin/python tests/data/generate_meteo_samples.py [OUTPUT_DIR]
+
+(default OUTPUT_DIR: tests/data). The files are deterministic up to the
+libraries' own headers. What they hold is described in tests/data/README.md; the
+model is in tests/data/meteo_model.py.
+"""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from meteo_model import (  # noqa: E402
+    ERA5_LEVELS,
+    GDAS_LEVELS,
+    truth,
+    write_era5_netcdf_classic,
+    write_era5_netcdf_new,
+    write_grib,
+)
+
+#: GDAS analysis times covering the nights of 2024-01-15 and 2024-01-16 at both sites
+GDAS_TIMES = np.arange(
+    np.datetime64("2024-01-15T18:00:00"),
+    np.datetime64("2024-01-17T12:00:01"),
+    np.timedelta64(6, "h"),
+)
+#: 1-degree subsets around the sites, latitudes north to south, longitudes 0..360 as in ds083.2
+GDAS_GRIDS = {
+    "north": (np.array([30.0, 29.0, 28.0, 27.0]), np.array([341.0, 342.0, 343.0, 344.0])),
+    "south": (np.array([-23.0, -24.0, -25.0, -26.0]), np.array([288.0, 289.0, 290.0, 291.0])),
+}
+#: ERA5: hourly, the night of 2024-01-15 at the North site, 3 x 3 points at 0.25 degrees
+ERA5_TIMES = np.arange(
+    np.datetime64("2024-01-15T18:00:00"),
+    np.datetime64("2024-01-16T08:00:01"),
+    np.timedelta64(1, "h"),
+)
+ERA5_LATS = np.array([29.0, 28.75, 28.5])
+ERA5_LONS = np.array([-18.0, -17.75, -17.5])
+
+
+def era5_fields(times, lats=ERA5_LATS, lons=ERA5_LONS, levels=ERA5_LEVELS):
+    """Model fields on ERA5 levels (decreasing pressure) for the given times."""
+    return truth(times, lats, lons, levels)
+
+
+def write_samples(out):
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for site, (lats, lons) in GDAS_GRIDS.items():
+        fields = truth(GDAS_TIMES, lats, lons, GDAS_LEVELS)
+        for it, t in enumerate(GDAS_TIMES):
+            stamp = str(t)
+            name = f"gdas_{site}_{stamp[:10].replace('-', '')}_{stamp[11:13]}.grib2"
+            one = {k: v[it : it + 1] for k, v in fields.items()}
+            write_grib(out / name, one, GDAS_TIMES[it : it + 1], lats, lons, GDAS_LEVELS, "gdas")
+            written.append(name)
+    levels = ERA5_LEVELS[::-1]  # 1000 ... 1 hPa
+    fields = era5_fields(ERA5_TIMES, levels=levels)
+    day1 = ERA5_TIMES < np.datetime64("2024-01-16")
+    for name, sel in (
+        ("era5_north_20240115_classic.nc", day1),
+        ("era5_north_20240116_classic.nc", ~day1),
+    ):
+        part = {k: v[sel] for k, v in fields.items()}
+        write_era5_netcdf_classic(out / name, part, ERA5_TIMES[sel], ERA5_LATS, ERA5_LONS, levels)
+        written.append(name)
+    write_era5_netcdf_new(
+        out / "era5_north_20240115_new.nc", fields, ERA5_TIMES, ERA5_LATS, ERA5_LONS, levels
+    )
+    written.append("era5_north_20240115_new.nc")
+    write_grib(
+        out / "era5_north_20240115.grib",
+        fields,
+        ERA5_TIMES,
+        ERA5_LATS,
+        ERA5_LONS,
+        levels,
+        "era5",
+        edition=1,
+    )
+    written.append("era5_north_20240115.grib")
+    return written
+
+
+if __name__ == "__main__":
+    target = sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parent
+    for name in write_samples(target):
+        print(name)
