@@ -31,7 +31,12 @@ PUBLIC_BASE="docker.io/library/python:3.12-slim"
 log() { echo "[images] $*" >&2; }
 die() { echo "[images] error: $*" >&2; exit 1; }
 
-VERSION="$("$PY" -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb"))["project"]["version"])' "$ROOT/pyproject.toml")"
+# the single source of the version: __version__ in src/calibpipe_tasks/__init__.py
+VERSION="$("$PY" -c 'import ast, sys
+for node in ast.parse(open(sys.argv[1]).read()).body:
+    if isinstance(node, ast.Assign) and node.targets[0].id == "__version__":
+        print(node.value.value)' "$ROOT/src/calibpipe_tasks/__init__.py")"
+[ -n "$VERSION" ] || die "no __version__ in src/calibpipe_tasks/__init__.py"
 IMAGE="${IMAGE:-calibpipe-tasks:$VERSION}"
 if [ "${1:-}" = "--tag" ]; then echo "$IMAGE"; exit 0; fi
 
