@@ -41,9 +41,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[all,test]'
 	@touch $(STAMP)
 
-run: $(STAMP)
+# CONTAINER=podman|docker runs every step in the step image (built first by `make images`);
+# for podman the wrapper in containers/podman-wrapper/ comes first on PATH (DESIGN.md §5).
+CONTAINER_ENV = $(if $(filter podman,$(CONTAINER)),PATH=$(CURDIR)/containers/podman-wrapper:$$PATH CONTAINERS_CONF=$${CONTAINERS_CONF:-$(CURDIR)/containers/containers.conf})
+
+run: $(STAMP) $(if $(CONTAINER),images)
 	@rm -rf $(RUN_OUT) && mkdir -p $(RUN_OUT)
-	$(BIN)/cwltool $(if $(CONTAINER),--$(CONTAINER),--no-container) --outdir $(RUN_OUT) $(WORKFLOW) $(JOB)
+	$(CONTAINER_ENV) $(BIN)/cwltool $(if $(CONTAINER),--$(CONTAINER),--no-container) --outdir $(RUN_OUT) $(WORKFLOW) $(JOB)
 	@echo; echo "outputs of $(WORKFLOW) are in $(CURDIR)/$(RUN_OUT)/:"; ls -1 $(RUN_OUT)
 
 # simtools >= 0.35 requires Python >= 3.14, which these machines do not have: the tests import
@@ -64,6 +68,11 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
+
+# The step image calibpipe-tasks:<version> (containers/build.sh: offline, cached; docker where a
+# daemon runs, else podman; CONTAINER=podman|docker chooses).
+images: $(STAMP)
+	$(if $(CONTAINER),CONTAINER_ENGINE=$(CONTAINER)) containers/build.sh
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

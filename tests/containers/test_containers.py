@@ -1,0 +1,173 @@
+"""Every CWL job runs in the step image under cwltool and Toil with the products of --no-container.
+
+Jobs whose tools need the network (``NetworkAccess``) are left out: in a container they cannot
+reach a test server on the host's loopback (cwltool/Toil give containers their own network).
+
+The stage runs where podman can be had (installed here by containers/setup-host.sh when root with
+apt) and is skipped with a clear message elsewhere; under CI (``CI=true``) a missing podman is a
+failure (``.ci/run`` installs it). The image is built once by containers/build.sh (cached).
+"""
+
+import filecmp
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+from conftest import DATA, ROOT, in_ci
+from cwl_engines import JOBS, cwl_for, load_cwl, needs_network, product_files, run_engine
+
+from calibpipe_tasks import __version__
+from calibpipe_tasks.steps import STEP_MODULES
+
+pytestmark = pytest.mark.containers
+
+CONTAINER_JOBS = [j for j in JOBS if not needs_network(cwl_for(j))]
+TOOLS = sorted((ROOT / "cwl" / "tools").glob("*.cwl"))
+CONTAINERS = ROOT / "containers"
+WRAPPER_DIR = CONTAINERS / "podman-wrapper"
+
+
+def unavailable(message):
+    if in_ci():
+        pytest.fail(f"container stage must run under CI: {message}")
+    pytest.skip(f"container stage skipped: {message}")
+
+
+def podman_environment():
+    """Environment for podman and for CWL engines calling it: the wrapper first on PATH."""
+    env = os.environ.copy()
+    env["PATH"] = f"{WRAPPER_DIR}{os.pathsep}{env['PATH']}"
+    env["CONTAINERS_CONF"] = str(CONTAINERS / "containers.conf")
+    env["CONTAINER_ENGINE"] = "podman"
+    return env
+
+
+@pytest.fixture(scope="session")
+def podman_env():
+    if shutil.which("podman") is None:
+        if os.geteuid() == 0 and shutil.which("apt-get"):
+            setup = subprocess.run(
+                [str(CONTAINERS / "setup-host.sh")], capture_output=True, text=True
+            )
+            if setup.returncode != 0:
+                unavailable(f"installing podman failed: {setup.stderr.strip()[-500:]}")
+        else:
+            unavailable(
+                "podman is not installed (as root on Debian/Ubuntu run containers/setup-host.sh)"
+            )
+    env = podman_environment()
+    info = subprocess.run(["podman", "info"], capture_output=True, text=True, env=env)
+    if info.returncode != 0:
+        unavailable(f"podman does not work here: {info.stderr.strip()[-500:]}")
+    return env
+
+
+@pytest.fixture(scope="session")
+def image(podman_env):
+    """The step image tag, built by containers/build.sh (a no-op when up to date)."""
+    build = subprocess.run(
+        [str(CONTAINERS / "build.sh")], capture_output=True, text=True, env=podman_env
+    )
+    assert build.returncode == 0, f"image build failed:\n{build.stderr[-4000:]}"
+    tag = subprocess.run(
+        [str(CONTAINERS / "build.sh"), "--tag"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    return tag
+
+
+@pytest.fixture(scope="session")
+def image_python(image, podman_env):
+    """The Python version inside the image (provenance records it: proof a step ran there)."""
+    cmd = ["podman", "run", "--rm", "--network", "none", image, "python3", "-c"]
+    cmd.append("import platform; print(platform.python_version())")
+    return subprocess.run(
+        cmd, capture_output=True, text=True, env=podman_env, check=True
+    ).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """Products of ``cwltool --no-container`` per job, run once."""
+    cache = {}
+
+    def get(job):
+        if job not in cache:
+            tmp = tmp_path_factory.mktemp(f"ref-{job.stem}")
+            run_engine("cwltool", cwl_for(job), job, tmp / "out", tmp)
+            cache[job] = tmp / "out"
+        return cache[job]
+
+    return get
+
+
+def test_tool_hints_name_the_built_image():
+    """Each tool's DockerRequirement names calibpipe-tasks:<version>, the tag make images builds."""
+    tag = subprocess.run(
+        [str(CONTAINERS / "build.sh"), "--tag"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert tag == f"calibpipe-tasks:{__version__}"
+    for tool in TOOLS:
+        assert load_cwl(tool)["hints"]["DockerRequirement"]["dockerPull"] == tag, tool.name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["cwltool", "toil"])
+@pytest.mark.parametrize("job", CONTAINER_JOBS, ids=[j.stem for j in CONTAINER_JOBS])
+def test_job_in_container_matches_no_container(
+    job, engine, image, image_python, podman_env, reference, tmp_path
+):
+    outdir = tmp_path / "out"
+    run_engine(engine, cwl_for(job), job, outdir, tmp_path, container="podman", env=podman_env)
+    expected = reference(job)
+    files = product_files(expected)
+    assert files, "the job produced no product"
+    assert product_files(outdir) == files
+    for rel in files:
+        assert filecmp.cmp(expected / rel, outdir / rel, shallow=False), f"{rel} differs"
+    # the step really ran inside the image: its own record (not copies it passes on, e.g. records
+    # exported from a database) names the image's Python; workflows need not output records
+    if load_cwl(cwl_for(job))["class"] == "CommandLineTool":
+        record = outdir / f"{job.stem}.provenance.json"
+        assert record.exists(), "no provenance record"
+        assert json.loads(record.read_text())["software"]["python"] == image_python
+
+
+def test_image_lists_every_step(image, podman_env):
+    cmd = ["podman", "run", "--rm", "--network", "none", image, "sh", "-c"]
+    cmd.append(
+        "calibpipe-tasks --help && for s in "
+        + " ".join(STEP_MODULES)
+        + '; do calibpipe-tasks "$s" --help >/dev/null || exit 1; done'
+    )
+    result = subprocess.run(cmd, capture_output=True, text=True, env=podman_env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    for step in STEP_MODULES:
+        assert step in result.stdout
+
+
+def test_podman_run_one_step_as_a_user_would(image, podman_env, reference, tmp_path):
+    """``podman run`` (or ``docker run``) of one step, inputs mounted read-only."""
+    job = next(j for j in CONTAINER_JOBS if j.stem == "compute-macobac")
+    cmd = ["podman", "run", "--rm", "--network", "none", "-v", f"{DATA}:/data:ro"]
+    cmd += ["-v", f"{tmp_path}:/work", "-w", "/work", image]
+    cmd += ["calibpipe-tasks", "compute-macobac"]
+    cmd += ["--co2-file", "/data/scripps_monthly_in_situ_co2_mlo.csv", "--until", "2023-06-30"]
+    result = subprocess.run(cmd, capture_output=True, text=True, env=podman_env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert filecmp.cmp(reference(job) / "macobac.ecsv", tmp_path / "macobac.ecsv", shallow=False)
+    assert (tmp_path / "compute-macobac.provenance.json").exists()
+
+
+def test_bad_input_in_container_gives_exit_code_3(image, podman_env, tmp_path):
+    """The documented exit codes survive the container (CWL permanentFailCodes rely on them)."""
+    (tmp_path / "bad.csv").write_text("not a CO2 record\n")
+    cmd = ["podman", "run", "--rm", "--network", "none", "-v", f"{tmp_path}:/work", "-w", "/work"]
+    cmd += [image, "calibpipe-tasks", "compute-macobac", "--co2-file", "bad.csv"]
+    result = subprocess.run(cmd, capture_output=True, text=True, env=podman_env)
+    assert result.returncode == 3, result.stderr
+    assert "bad.csv" in result.stderr and "Traceback" not in result.stderr

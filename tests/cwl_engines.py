@@ -1,0 +1,86 @@
+"""Running CWL jobs under the engines, shared by the engine, conformance and container tests."""
+
+import json
+import subprocess
+
+from conftest import CWL_DIR
+from ruamel.yaml import YAML
+
+JOBS = sorted((CWL_DIR / "jobs").glob("*.yml"))
+ENGINES = ("cwltool", "toil")
+
+
+def cwl_for(job):
+    """The tool or workflow of a job file (same stem in cwl/tools or cwl/workflows)."""
+    for kind in ("tools", "workflows"):
+        path = CWL_DIR / kind / f"{job.stem}.cwl"
+        if path.exists():
+            return path
+    raise FileNotFoundError(f"no CWL file for job {job.name}")
+
+
+def load_cwl(path):
+    return YAML(typ="safe", pure=True).load(path.read_text())
+
+
+def _requirements(doc):
+    reqs = {}
+    for section in ("hints", "requirements"):
+        value = doc.get(section) or {}
+        if isinstance(value, list):  # list form: [{class: X, ...}]
+            value = {r["class"]: r for r in value}
+        reqs.update(value)
+    return reqs
+
+
+def needs_network(cwl):
+    """True if the tool, or a tool of the workflow, declares ``NetworkAccess: true``."""
+    doc = load_cwl(cwl)
+    if doc["class"] == "Workflow":
+        return any(
+            needs_network((cwl.parent / step["run"]).resolve())
+            for step in doc["steps"].values()
+            if isinstance(step["run"], str)
+        )
+    access = _requirements(doc).get("NetworkAccess") or {}
+    return access.get("networkAccess") is True
+
+
+def engine_command(engine, outdir, tmp_path, container=None):
+    """The command line of ``engine`` (cwltool or toil) without the CWL and job files.
+
+    ``container`` None runs with ``--no-container``; "podman" or "docker" runs in containers.
+    """
+    mode = f"--{container}" if container else "--no-container"
+    if engine == "cwltool":
+        return ["cwltool", mode, "--quiet", "--outdir", str(outdir)]
+    return [
+        "toil-cwl-runner",
+        mode,
+        "--logLevel",
+        "ERROR",
+        "--jobStore",
+        f"file:{tmp_path / f'jobstore-{outdir.name}'}",
+        "--workDir",
+        str(tmp_path),
+        "--outdir",
+        str(outdir),
+    ]
+
+
+def run_engine(engine, cwl, job, outdir, tmp_path, container=None, env=None):
+    """Run ``cwl`` with ``job`` under ``engine``; returns the CWL output object."""
+    cmd = [*engine_command(engine, outdir, tmp_path, container), str(cwl), str(job)]
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    label = f"{engine} --{container}" if container else engine
+    assert result.returncode == 0, f"{label} failed:\n{result.stderr[-4000:]}"
+    return json.loads(result.stdout)
+
+
+def product_files(outdir):
+    """Relative paths of the products in ``outdir`` (provenance records hold times: left out)."""
+    return sorted(
+        p.relative_to(outdir)
+        for p in outdir.rglob("*")
+        if p.is_file() and not p.name.endswith(".provenance.json")
+    )
