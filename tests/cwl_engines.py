@@ -84,3 +84,41 @@ def product_files(outdir):
         for p in outdir.rglob("*")
         if p.is_file() and not p.name.endswith(".provenance.json")
     )
+
+
+def _sqlite_rows(path):
+    """Every table's rows, sorted, without the stored provenance records (they hold times)."""
+    import sqlite3
+
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        content = {}
+        for table in sorted(tables):
+            columns = [r[1] for r in db.execute(f'PRAGMA table_info("{table}")')]
+            keep = [c for c in columns if c != "provenance"]
+            select = ", ".join(f'"{c}"' for c in keep)
+            content[table] = sorted(db.execute(f'SELECT {select} FROM "{table}"'), key=repr)
+    return content
+
+
+def _without_software(path):
+    data = json.loads(path.read_text())
+    data.pop("software", None)
+    return data
+
+
+def same_product(a, b, across_software=False):
+    """Whether two runs' copies of a product agree.
+
+    Byte for byte, except: SQLite databases are compared by their rows without the stored
+    provenance records (which hold times; the file header also names the SQLite library);
+    with ``across_software`` (host venv vs container image), the exchange manifest's
+    ``software`` record (versions of Python and libraries) is left out.
+    """
+    import filecmp
+
+    if a.suffix == ".sqlite":
+        return _sqlite_rows(a) == _sqlite_rows(b)
+    if across_software and a.name.startswith("atmosphere_exchange_") and a.suffix == ".json":
+        return _without_software(a) == _without_software(b)
+    return filecmp.cmp(a, b, shallow=False)

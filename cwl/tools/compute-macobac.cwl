@@ -7,9 +7,6 @@ doc: |
   Rayleigh scattering of the molecular atmosphere (use case UC-120-1.2).
   Exit codes: 0 success, 2 bad usage, 3 invalid input data, 100 temporary failure.
 
-$namespaces:
-  iana: https://www.iana.org/assignments/media-types/
-
 baseCommand: [calibpipe-tasks, compute-macobac]
 
 hints:
@@ -41,7 +38,7 @@ outputs:
     type: File
     label: Provenance record
     doc: JSON provenance of this run (inputs and outputs with sha256, versions, times).
-    format: iana:application/json
+    format: https://www.iana.org/assignments/media-types/application/json
     outputBinding:
       glob: compute-macobac.provenance.json
 

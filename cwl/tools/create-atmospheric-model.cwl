@@ -11,9 +11,6 @@ doc: |
   thickness. Exit codes: 0 success, 2 bad usage, 3 invalid input data (e.g. data below
   15 km, MACOBAC without exactly one row), 100 temporary failure.
 
-$namespaces:
-  iana: https://www.iana.org/assignments/media-types/
-
 baseCommand: [calibpipe-tasks, create-atmospheric-model]
 
 hints:
@@ -99,14 +96,14 @@ outputs:
     type: File?
     label: Profile vs reference plot
     doc: PNG of the relative difference to the reference model per level (only with plots).
-    format: iana:image/png
+    format: https://www.iana.org/assignments/media-types/image/png
     outputBinding:
       glob: model_profile_vs_reference.png
   extinction_plot:
     type: File?
     label: Extinction plot
     doc: PNG of the optical depth versus wavelength at a few altitudes (only with plots).
-    format: iana:image/png
+    format: https://www.iana.org/assignments/media-types/image/png
     outputBinding:
       glob: model_extinction.png
   exchange_manifest:
@@ -115,7 +112,7 @@ outputs:
     doc: |
       atmosphere_exchange_<id>.json - site, observation level, validity, data source,
       CO2, reference model, software versions, the 5-layer fit and sha256 of every file.
-    format: iana:application/json
+    format: https://www.iana.org/assignments/media-types/application/json
     outputBinding:
       glob: atmosphere_exchange_*.json
   exchange_files:
@@ -137,7 +134,7 @@ outputs:
     type: File
     label: Provenance record
     doc: JSON provenance of this run (inputs and outputs with sha256, versions, times).
-    format: iana:application/json
+    format: https://www.iana.org/assignments/media-types/application/json
     outputBinding:
       glob: create-atmospheric-model.provenance.json
 

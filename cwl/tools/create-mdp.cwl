@@ -10,9 +10,6 @@ doc: |
   lowest meteorological level. Exit codes: 0 success, 2 bad usage, 3 invalid input
   data, 100 temporary failure.
 
-$namespaces:
-  iana: https://www.iana.org/assignments/media-types/
-
 baseCommand: [calibpipe-tasks, create-mdp]
 
 hints:
@@ -65,14 +62,14 @@ outputs:
     type: File?
     label: MDP plot
     doc: PNG of the MDP with its spread (only with plot).
-    format: iana:image/png
+    format: https://www.iana.org/assignments/media-types/image/png
     outputBinding:
       glob: mdp.png
   provenance:
     type: File
     label: Provenance record
     doc: JSON provenance of this run (inputs and outputs with sha256, versions, times).
-    format: iana:application/json
+    format: https://www.iana.org/assignments/media-types/application/json
     outputBinding:
       glob: create-mdp.provenance.json
 

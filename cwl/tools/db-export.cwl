@@ -7,9 +7,6 @@ doc: |
   uploaded, the provenance records, and index.json describing every product.
   Exit codes: 0 success, 2 bad usage, 3 corrupt stored data, 100 temporary failure.
 
-$namespaces:
-  iana: https://www.iana.org/assignments/media-types/
-
 baseCommand: [calibpipe-tasks, db-export]
 
 hints:
@@ -77,7 +74,7 @@ outputs:
     type: File
     label: Provenance record
     doc: JSON provenance of this run (inputs and outputs with sha256, versions, times).
-    format: iana:application/json
+    format: https://www.iana.org/assignments/media-types/application/json
     outputBinding:
       glob: db-export.provenance.json
 

@@ -9,9 +9,6 @@ doc: |
   Exit codes: 0 success, 2 bad usage, 3 invalid input data, 100 temporary failure
   (database unreachable).
 
-$namespaces:
-  iana: https://www.iana.org/assignments/media-types/
-
 baseCommand: [calibpipe-tasks, db-init]
 
 hints:
@@ -45,14 +42,14 @@ outputs:
     type: File
     label: Schema receipt
     doc: JSON with the schema revision and the backend.
-    format: iana:application/json
+    format: https://www.iana.org/assignments/media-types/application/json
     outputBinding:
       glob: db-init.json
   provenance:
     type: File
     label: Provenance record
     doc: JSON provenance of this run (inputs and outputs with sha256, versions, times).
-    format: iana:application/json
+    format: https://www.iana.org/assignments/media-types/application/json
     outputBinding:
       glob: db-init.provenance.json
 

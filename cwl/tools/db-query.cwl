@@ -9,9 +9,6 @@ doc: |
   Exit codes: 0 success, 2 bad usage, 3 nothing valid or corrupt stored data,
   100 temporary failure (database unreachable).
 
-$namespaces:
-  iana: https://www.iana.org/assignments/media-types/
-
 baseCommand: [calibpipe-tasks, db-query]
 
 hints:
@@ -69,21 +66,21 @@ outputs:
     type: File
     label: Product description
     doc: JSON - id, kind, target, validity, version, status, checksums, meta.
-    format: iana:application/json
+    format: https://www.iana.org/assignments/media-types/application/json
     outputBinding:
       glob: query-result.json
   product_provenance:
     type: File?
     label: Provenance of the product
     doc: The provenance record stored with the product, if one was uploaded.
-    format: iana:application/json
+    format: https://www.iana.org/assignments/media-types/application/json
     outputBinding:
       glob: calibration-product.provenance.json
   provenance:
     type: File
     label: Provenance record
     doc: JSON provenance of this run (inputs and outputs with sha256, versions, times).
-    format: iana:application/json
+    format: https://www.iana.org/assignments/media-types/application/json
     outputBinding:
       glob: db-query.provenance.json
 

@@ -13,9 +13,6 @@ doc: |
   Exit codes: 0 success, 2 bad usage, 3 invalid input data (e.g. checksum mismatch),
   100 temporary failure (database unreachable or busy).
 
-$namespaces:
-  iana: https://www.iana.org/assignments/media-types/
-
 baseCommand: [calibpipe-tasks, db-upload]
 
 hints:
@@ -100,14 +97,14 @@ outputs:
     type: File
     label: Upload receipt
     doc: JSON - product id, version, created or existing, superseded ids, validity, file checksums.
-    format: iana:application/json
+    format: https://www.iana.org/assignments/media-types/application/json
     outputBinding:
       glob: upload-receipt.json
   provenance:
     type: File
     label: Provenance record
     doc: JSON provenance of this run (inputs and outputs with sha256, versions, times).
-    format: iana:application/json
+    format: https://www.iana.org/assignments/media-types/application/json
     outputBinding:
       glob: db-upload.provenance.json
 

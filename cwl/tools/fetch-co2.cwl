@@ -7,9 +7,6 @@ doc: |
   Exit codes: 0 success, 2 bad usage, 3 refused or not the record,
   100 temporary failure (network, service busy) after the retries.
 
-$namespaces:
-  iana: https://www.iana.org/assignments/media-types/
-
 baseCommand: [calibpipe-tasks, fetch-co2]
 
 requirements:
@@ -45,14 +42,14 @@ outputs:
     type: File
     label: Scripps monthly CO2 record
     doc: monthly_in_situ_co2_mlo.csv, the input of compute-macobac.
-    format: iana:text/csv
+    format: https://www.iana.org/assignments/media-types/text/csv
     outputBinding:
       glob: monthly_in_situ_co2_mlo.csv
   provenance:
     type: File
     label: Provenance record
     doc: JSON provenance of this run (URL, last month of the record, output with sha256).
-    format: iana:application/json
+    format: https://www.iana.org/assignments/media-types/application/json
     outputBinding:
       glob: fetch-co2.provenance.json
 

@@ -10,9 +10,6 @@ doc: |
   Exit codes: 0 success, 2 bad usage, 3 refused key/request or bad reply,
   100 temporary failure (network, service busy) after the retries.
 
-$namespaces:
-  iana: https://www.iana.org/assignments/media-types/
-
 baseCommand: [calibpipe-tasks, fetch-era5]
 
 requirements:
@@ -117,7 +114,7 @@ outputs:
     type: File
     label: Provenance record
     doc: JSON provenance of this run (request, service URL, outputs with sha256, versions, times).
-    format: iana:application/json
+    format: https://www.iana.org/assignments/media-types/application/json
     outputBinding:
       glob: fetch-era5.provenance.json
 

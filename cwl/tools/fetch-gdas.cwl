@@ -10,9 +10,6 @@ doc: |
   Exit codes: 0 success, 2 bad usage, 3 refused token/request or bad reply,
   100 temporary failure (network, service busy, request not ready) after the retries.
 
-$namespaces:
-  iana: https://www.iana.org/assignments/media-types/
-
 baseCommand: [calibpipe-tasks, fetch-gdas]
 
 requirements:
@@ -120,7 +117,7 @@ outputs:
     type: File
     label: Provenance record
     doc: JSON provenance of this run (request, GDEX request id and files, outputs with sha256).
-    format: iana:application/json
+    format: https://www.iana.org/assignments/media-types/application/json
     outputBinding:
       glob: fetch-gdas.provenance.json
 

@@ -11,9 +11,6 @@ doc: |
   geometric altitude, temperature, relative humidity).
   Exit codes: 0 success, 2 bad usage, 3 invalid input data, 100 temporary failure.
 
-$namespaces:
-  iana: https://www.iana.org/assignments/media-types/
-
 baseCommand: [calibpipe-tasks, ingest-meteo]
 
 hints:
@@ -96,7 +93,7 @@ outputs:
     type: File
     label: Provenance record
     doc: JSON provenance of this run (inputs and outputs with sha256, versions, times).
-    format: iana:application/json
+    format: https://www.iana.org/assignments/media-types/application/json
     outputBinding:
       glob: ingest-meteo.provenance.json
 

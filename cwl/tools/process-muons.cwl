@@ -99,12 +99,9 @@ outputs:
     type: File
     label: Provenance record
     doc: JSON provenance of this run (inputs and outputs with sha256, versions, times).
-    format: iana:application/json
+    format: https://www.iana.org/assignments/media-types/application/json
     outputBinding:
       glob: process-muons.provenance.json
-
-$namespaces:
-  iana: https://www.iana.org/assignments/media-types/
 
 successCodes: [0]
 temporaryFailCodes: [100]

@@ -10,9 +10,6 @@ doc: |
   2 bad usage, 3 invalid input data (e.g. MDP below 15 km, site missing in the set),
   100 temporary failure.
 
-$namespaces:
-  iana: https://www.iana.org/assignments/media-types/
-
 baseCommand: [calibpipe-tasks, select-reference-model]
 
 hints:
@@ -62,7 +59,7 @@ outputs:
     type: File
     label: Selection record
     doc: JSON - season, version, method, densities at 15 km, distance, model file.
-    format: iana:application/json
+    format: https://www.iana.org/assignments/media-types/application/json
     outputBinding:
       glob: reference_selection.json
   reference_model:
@@ -75,7 +72,7 @@ outputs:
     type: File
     label: Provenance record
     doc: JSON provenance of this run (inputs and outputs with sha256, versions, times).
-    format: iana:application/json
+    format: https://www.iana.org/assignments/media-types/application/json
     outputBinding:
       glob: select-reference-model.provenance.json
 

@@ -12,9 +12,6 @@ doc: |
   Exit codes: 0 valid, 2 bad usage, 3 the first violation (one line naming the
   file and the problem), 100 temporary failure.
 
-$namespaces:
-  iana: https://www.iana.org/assignments/media-types/
-
 baseCommand: [calibpipe-tasks, validate-exchange]
 
 hints:
@@ -26,7 +23,7 @@ inputs:
     type: File
     label: Exchange manifest
     doc: The manifest JSON of the set (atmosphere_exchange_<id>.json).
-    format: iana:application/json
+    format: https://www.iana.org/assignments/media-types/application/json
     inputBinding:
       prefix: --manifest
   files:
@@ -43,14 +40,14 @@ outputs:
     type: File
     label: Validation report
     doc: JSON report of a valid set - files with sha256, what was checked, a summary.
-    format: iana:application/json
+    format: https://www.iana.org/assignments/media-types/application/json
     outputBinding:
       glob: exchange_validation.json
   provenance:
     type: File
     label: Provenance record
     doc: JSON provenance of this run (inputs and outputs with sha256, versions, times).
-    format: iana:application/json
+    format: https://www.iana.org/assignments/media-types/application/json
     outputBinding:
       glob: validate-exchange.provenance.json
 

@@ -10,9 +10,6 @@ doc: |
   `database` or created, or a live server by `db_url`).
   Flat (every step a CommandLineTool), so CTADIRAC's CWL translator accepts it.
 
-$namespaces:
-  iana: https://www.iana.org/assignments/media-types/
-
 requirements:
   MultipleInputFeatureRequirement: {}
 
@@ -71,7 +68,7 @@ inputs:
     doc: Time stamp to record for the upload (UTC ISO 8601; default now).
 
 steps:
-  ingest:
+  ingest_meteo:
     run: ../tools/ingest-meteo.cwl
     in:
       meteo_files: meteo_files
@@ -79,52 +76,52 @@ steps:
       date: date
       grid_selection: grid_selection
     out: [meteo, provenance]
-  macobac:
+  compute_macobac:
     run: ../tools/compute-macobac.cwl
     in:
       co2_file: co2_file
       until: until
     out: [macobac, provenance]
-  mdp:
+  create_mdp:
     run: ../tools/create-mdp.cwl
     in:
-      meteo: ingest/meteo
+      meteo: ingest_meteo/meteo
       plot: plots
     out: [mdp, mdp_plot, provenance]
-  select:
+  select_reference:
     run: ../tools/select-reference-model.cwl
     in:
-      mdp: mdp/mdp
+      mdp: create_mdp/mdp
     out: [selection_table, selection, reference_model, provenance]
-  model:
+  atmospheric_model:
     run: ../tools/create-atmospheric-model.cwl
     in:
-      meteo: ingest/meteo
-      macobac: macobac/macobac
-      reference_model: select/reference_model
-      selection: select/selection
+      meteo: ingest_meteo/meteo
+      macobac: compute_macobac/macobac
+      reference_model: select_reference/reference_model
+      selection: select_reference/selection
       product_id: product_id
       plots: plots
     out: [profile, extinction, layer_fit, profile_plot, extinction_plot, exchange_manifest,
           exchange_files, provenance]
-  validate:
+  validate_exchange:
     run: ../tools/validate-exchange.cwl
     in:
-      manifest: model/exchange_manifest
-      files: model/exchange_files
+      manifest: atmospheric_model/exchange_manifest
+      files: atmospheric_model/exchange_files
     out: [report, provenance]
-  upload:
+  db_upload:
     run: ../tools/db-upload.cwl
     when: $(inputs.enabled)
     in:
       enabled: upload
       kind:
         default: atmospheric-model
-      manifest: model/exchange_manifest
-      files: model/exchange_files
-      product_provenance: model/provenance
+      manifest: atmospheric_model/exchange_manifest
+      files: atmospheric_model/exchange_files
+      product_provenance: atmospheric_model/provenance
       # not a db-upload input: makes the upload wait for (and depend on) a passed validation
-      validation: validate/report
+      validation: validate_exchange/report
       database: database
       db_url: db_url
       recorded_at: recorded_at
@@ -135,84 +132,84 @@ outputs:
     type: File
     label: Meteorological table
     doc: meteo.ecsv - the night's normalised meteorological table.
-    outputSource: ingest/meteo
+    outputSource: ingest_meteo/meteo
   macobac:
     type: File
     label: 12-MACOBAC
     doc: macobac.ecsv - the 12-month average CO2 concentration.
-    outputSource: macobac/macobac
+    outputSource: compute_macobac/macobac
   mdp:
     type: File
     label: Molecular density profile
     doc: mdp.ecsv - the night's number density profile with its spread.
-    outputSource: mdp/mdp
+    outputSource: create_mdp/mdp
   mdp_plot:
     type: File?
     label: MDP plot
     doc: mdp.png (with plots).
-    outputSource: mdp/mdp_plot
+    outputSource: create_mdp/mdp_plot
   selection:
     type: File
     label: Reference selection
     doc: reference_selection.json - chosen season, version and distance at 15 km.
-    outputSource: select/selection
+    outputSource: select_reference/selection
   selection_table:
     type: File
     label: Reference selection table
     doc: reference_selection.ecsv.
-    outputSource: select/selection_table
+    outputSource: select_reference/selection_table
   reference_model:
     type: File
     label: Chosen reference model
     doc: reference_model.ecsv - copy of the selected reference atmosphere.
-    outputSource: select/reference_model
+    outputSource: select_reference/reference_model
   profile:
     type: File
     label: Atmospheric profile
     doc: model_profile.ecsv - the night's profile on CTAO's 55-level grid.
-    outputSource: model/profile
+    outputSource: atmospheric_model/profile
   extinction:
     type: File
     label: Rayleigh extinction
     doc: model_extinction.ecsv - optical depth per wavelength and emission altitude.
-    outputSource: model/extinction
+    outputSource: atmospheric_model/extinction
   layer_fit:
     type: File
     label: 5-layer fit
     doc: model_layer_fit.ecsv - CORSIKA's 5-layer parameterisation of the thickness.
-    outputSource: model/layer_fit
+    outputSource: atmospheric_model/layer_fit
   profile_plot:
     type: File?
     label: Profile vs reference plot
     doc: model_profile_vs_reference.png (with plots).
-    outputSource: model/profile_plot
+    outputSource: atmospheric_model/profile_plot
   extinction_plot:
     type: File?
     label: Extinction plot
     doc: model_extinction.png (with plots).
-    outputSource: model/extinction_plot
+    outputSource: atmospheric_model/extinction_plot
   exchange_manifest:
     type: File
     label: SimPipe exchange manifest
     doc: atmosphere_exchange_<id>.json - the manifest of the exchange set.
-    outputSource: model/exchange_manifest
+    outputSource: atmospheric_model/exchange_manifest
   exchange_files:
     type: File[]
     label: SimPipe exchange files
     doc: simtools ECSV assets and JSON records, atmprof_<id>.dat, atm_trans_<id>.dat.
-    outputSource: model/exchange_files
+    outputSource: atmospheric_model/exchange_files
   validation_report:
     type: File
     label: Validation report
     doc: exchange_validation.json - the data quality check of the exchange set.
-    outputSource: validate/report
+    outputSource: validate_exchange/report
   database_out:
     type: File?
     label: Calibration database
     doc: The updated SQLite calibration database (with upload and a file database).
-    outputSource: upload/database_out
+    outputSource: db_upload/database_out
   upload_receipt:
     type: File?
     label: Upload receipt
     doc: upload-receipt.json - product id, version, checksums (with upload).
-    outputSource: upload/receipt
+    outputSource: db_upload/receipt

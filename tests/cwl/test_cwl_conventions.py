@@ -48,6 +48,8 @@ def test_tool_conventions(path):
     assert "DockerRequirement" not in tool.get("requirements", {})
     assert tool["hints"]["DockerRequirement"]["dockerPull"].endswith(f":{__version__}")
     assert "EnvVarRequirement" not in tool.get("requirements", {})
+    # CTADIRAC packs with cwl-utils, which keeps a step's $namespaces and then refuses it
+    assert "$namespaces" not in tool, "write formats as full IRIs, without $namespaces"
     for section in ("inputs", "outputs"):
         for name, spec in tool[section].items():
             assert spec.get("label") and spec.get("doc"), f"{section}.{name} needs label and doc"
