@@ -86,8 +86,8 @@ def product_files(outdir):
     )
 
 
-def _sqlite_rows(path):
-    """Every table's rows, sorted, without the stored provenance records (they hold times)."""
+def _sqlite_rows(path, leave_out=("provenance",)):
+    """Every table's rows, sorted, without the columns ``leave_out``."""
     import sqlite3
 
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
@@ -95,16 +95,25 @@ def _sqlite_rows(path):
         content = {}
         for table in sorted(tables):
             columns = [r[1] for r in db.execute(f'PRAGMA table_info("{table}")')]
-            keep = [c for c in columns if c != "provenance"]
+            keep = [c for c in columns if c not in leave_out]
             select = ", ".join(f'"{c}"' for c in keep)
             content[table] = sorted(db.execute(f'SELECT {select} FROM "{table}"'), key=repr)
     return content
 
 
-def _without_software(path):
-    data = json.loads(path.read_text())
-    data.pop("software", None)
-    return data
+#: JSON keys that depend on the software stack: the manifest's software record and the
+#: checksums and sizes of files that contain it (validation report, upload receipt)
+SOFTWARE_DEPENDENT_KEYS = {"software", "sha256", "size", "content_sha256"}
+
+
+def _without_software(node):
+    if isinstance(node, dict):
+        return {
+            k: _without_software(v) for k, v in node.items() if k not in SOFTWARE_DEPENDENT_KEYS
+        }
+    if isinstance(node, list):
+        return [_without_software(v) for v in node]
+    return node
 
 
 def same_product(a, b, across_software=False):
@@ -113,12 +122,20 @@ def same_product(a, b, across_software=False):
     Byte for byte, except: SQLite databases are compared by their rows without the stored
     provenance records (which hold times; the file header also names the SQLite library);
     with ``across_software`` (host venv vs container image), the exchange manifest's
-    ``software`` record (versions of Python and libraries) is left out.
+    ``software`` record (versions of Python and libraries) differs by design, so JSON files
+    are compared without it and without the checksums and sizes that follow from it, and
+    databases without the stored bytes, checksums and meta.
     """
     import filecmp
 
     if a.suffix == ".sqlite":
-        return _sqlite_rows(a) == _sqlite_rows(b)
-    if across_software and a.name.startswith("atmosphere_exchange_") and a.suffix == ".json":
-        return _without_software(a) == _without_software(b)
+        # the stored provenance records hold times; across software the stored exchange
+        # manifests differ in their software record, so their bytes and checksums do too
+        leave_out = ("provenance",)
+        if across_software:
+            leave_out += ("data", "sha256", "size", "content_sha256", "meta")
+        return _sqlite_rows(a, leave_out) == _sqlite_rows(b, leave_out)
+    if across_software and a.suffix == ".json":
+        load = json.loads
+        return _without_software(load(a.read_text())) == _without_software(load(b.read_text()))
     return filecmp.cmp(a, b, shallow=False)
