@@ -8,7 +8,6 @@ the types matching a pattern (``fnmatch`` on the ctapipe type string, e.g.
 when a step's ``--help`` is built).
 """
 
-import argparse
 from fnmatch import fnmatch
 
 #: cuts on every telescope
@@ -27,22 +26,6 @@ DEFAULT_TYPE_CUTS = [
     "MST_*=muonefficiency_impact < 5.2",
     "SST_*=muonefficiency_impact < 2.0",
 ]
-
-
-def positive_float(text):
-    """argparse type: a float > 0."""
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0: {text}")
-    return value
-
-
-def positive_int(text):
-    """argparse type: an integer >= 1."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1: {text}")
-    return value
 
 
 def add_selection_arguments(parser):

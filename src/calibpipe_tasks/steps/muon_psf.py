@@ -14,7 +14,8 @@ at ``/dl1/monitoring/telescope/optical_psf/muon/tel_NNN``. A telescope with too
 few usable bins gets a row with NaN fit values and a status saying why.
 """
 
-from ..muon.selection import add_selection_arguments, positive_float, positive_int
+from ..argtypes import positive_float, positive_int
+from ..muon.selection import add_selection_arguments
 
 NAME = "muon-psf"
 HELP = "optical PSF per telescope from the muon ring width versus radius relation"

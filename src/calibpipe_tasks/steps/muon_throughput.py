@@ -15,10 +15,9 @@ Writes new files only (inputs are never modified): ``muon_throughput.ecsv`` and
 ``/dl1/monitoring/telescope/calibration/optical_throughput/muon/tel_NNN``.
 """
 
+from ..argtypes import positive_float, positive_int
 from ..muon.selection import (
     add_selection_arguments,
-    positive_float,
-    positive_int,
     selection_from_args,
 )
 
