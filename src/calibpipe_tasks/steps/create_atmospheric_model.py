@@ -248,6 +248,11 @@ def write_exchange(ctx, products, meteo_meta, reference, product_id=None):
         )
     meta = products.profile.meta
     start, end = meteo_meta.get("window_start"), meteo_meta.get("window_end")
+    if start is None or end is None:
+        raise UsageError(
+            "the meteorological table has no window_start/window_end meta (the exchange's "
+            "validity); write it with ingest-meteo"
+        )
     info = ExchangeInfo(
         product_id=product_id or default_product_id(site.name, start),
         site=site,
