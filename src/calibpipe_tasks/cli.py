@@ -75,6 +75,13 @@ class StepContext:
         self.inputs.append((path, role))
         return path
 
+    def add_inputs(self, paths, role=None):
+        """Register several input files (:meth:`add_input`); exit 2 if one is given twice."""
+        paths = [self.add_input(p, role) for p in paths]
+        if len({p.resolve() for p in paths}) != len(paths):
+            raise UsageError("the same input file is given twice")
+        return paths
+
     def output(self, basename):
         """Temporary path to write the product ``basename`` to (committed on success)."""
         return self.outputs.path(basename)

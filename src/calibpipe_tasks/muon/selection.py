@@ -10,6 +10,8 @@ when a step's ``--help`` is built).
 
 from fnmatch import fnmatch
 
+from ..argtypes import positive_float, positive_int
+
 #: cuts on every telescope
 DEFAULT_CUTS = [
     "muonefficiency_is_valid",
@@ -26,6 +28,16 @@ DEFAULT_TYPE_CUTS = [
     "MST_*=muonefficiency_impact < 5.2",
     "SST_*=muonefficiency_impact < 2.0",
 ]
+
+
+def add_clipping_arguments(parser):
+    """The ``--sigma`` and ``--max-iters`` options of sigma clipping."""
+    parser.add_argument(
+        "--sigma", type=positive_float, default=3.0, help="sigma-clipping threshold (default 3)"
+    )
+    parser.add_argument(
+        "--max-iters", type=positive_int, default=5, help="sigma-clipping iterations (default 5)"
+    )
 
 
 def add_selection_arguments(parser):

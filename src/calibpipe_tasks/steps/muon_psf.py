@@ -15,7 +15,7 @@ few usable bins gets a row with NaN fit values and a status saying why.
 """
 
 from ..argtypes import positive_float, positive_int
-from ..muon.selection import add_selection_arguments
+from ..muon.selection import add_clipping_arguments, add_selection_arguments
 
 NAME = "muon-psf"
 HELP = "optical PSF per telescope from the muon ring width versus radius relation"
@@ -57,12 +57,7 @@ def add_arguments(parser):
         metavar="DEG",
         help="radius at which the fitted width is reported (default 1.1 deg)",
     )
-    parser.add_argument(
-        "--sigma", type=positive_float, default=3.0, help="sigma-clipping threshold (default 3)"
-    )
-    parser.add_argument(
-        "--max-iters", type=positive_int, default=5, help="sigma-clipping iterations (default 5)"
-    )
+    add_clipping_arguments(parser)
     add_selection_arguments(parser)
 
 
@@ -81,9 +76,7 @@ def run(args, ctx):
     from ..muon.selection import selection_from_args, selection_mask
 
     log = logging.getLogger(__name__)
-    paths = [ctx.add_input(p, role="dl1_muon") for p in args.input]
-    if len({p.resolve() for p in paths}) != len(paths):
-        raise UsageError("the same --input file is given twice")
+    paths = ctx.add_inputs(args.input, role="dl1_muon")
     r_min, r_max = args.radius_range
     if r_min >= r_max:
         raise UsageError("--radius-range MIN must be below MAX")

@@ -17,6 +17,7 @@ Writes new files only (inputs are never modified): ``muon_throughput.ecsv`` and
 
 from ..argtypes import positive_float, positive_int
 from ..muon.selection import (
+    add_clipping_arguments,
     add_selection_arguments,
     selection_from_args,
 )
@@ -56,12 +57,7 @@ def add_arguments(parser):
         metavar="TIME",
         help="start of the first time chunk, ISO UTC (default: the first ring's time)",
     )
-    parser.add_argument(
-        "--sigma", type=positive_float, default=3.0, help="sigma-clipping threshold (default 3)"
-    )
-    parser.add_argument(
-        "--max-iters", type=positive_int, default=5, help="sigma-clipping iterations (default 5)"
-    )
+    add_clipping_arguments(parser)
     add_selection_arguments(parser)
 
 
@@ -80,9 +76,7 @@ def run(args, ctx):
     from ..muon.throughput import throughput_per_chunk
 
     log = logging.getLogger(__name__)
-    paths = [ctx.add_input(p, role="dl1_muon") for p in args.input]
-    if len({p.resolve() for p in paths}) != len(paths):
-        raise UsageError("the same --input file is given twice")
+    paths = ctx.add_inputs(args.input, role="dl1_muon")
     cuts, type_cuts = selection_from_args(args)
     duration = args.chunk_duration
     if duration is None and args.chunk_rings is None:
