@@ -10,6 +10,10 @@ doc: |
   calibration.sqlite (the input is never modified); without one a new database is created;
   with db_url a live database (SQLite or PostgreSQL) is updated in place. Place it at the end
   of a workflow, chaining database_out into the next upload.
+  Telescope kinds (muon-throughput, muon-psf): tables with a tel_id column, as the muon
+  steps write them for all telescopes, become one product per telescope (target tel_NNN,
+  validity from the rows' time_start/time_end) in one transaction; the receipt lists the
+  products and the telescopes skipped for want of a result.
   Exit codes: 0 success, 2 bad usage, 3 invalid input data (e.g. checksum mismatch),
   100 temporary failure (database unreachable or busy).
 
@@ -67,6 +71,13 @@ inputs:
     doc: UTC, ISO 8601, excluded; default from the product's meta.
     inputBinding:
       prefix: --valid-to
+  receipt_name:
+    type: string
+    default: upload-receipt.json
+    label: Receipt file name
+    doc: File name of the upload receipt; give each upload of a workflow its own.
+    inputBinding:
+      prefix: --receipt
   recorded_at:
     type: string?
     label: Upload time
@@ -99,7 +110,7 @@ outputs:
     doc: JSON - product id, version, created or existing, superseded ids, validity, file checksums.
     format: https://www.iana.org/assignments/media-types/application/json
     outputBinding:
-      glob: upload-receipt.json
+      glob: $(inputs.receipt_name)
   provenance:
     type: File
     label: Provenance record

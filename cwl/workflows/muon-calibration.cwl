@@ -5,10 +5,15 @@ doc: |
   Use cases UC-120-2.2 (optical throughput) and UC-120-2.10 (optical PSF).
   process-muons runs once per input run (scatter over the DL1 image files and
   their output names, dotproduct); the muon files of all runs are gathered into
-  muon-throughput and muon-psf. Flat: every step is a CommandLineTool.
+  muon-throughput and muon-psf. When `upload` is true, both results are stored in a
+  calibration database, one product per telescope (db-upload splits the tables by
+  tel_id; telescopes without a result are skipped): the throughput first, then the
+  PSF into the database the first upload wrote (a SQLite file given as `database` or
+  created, or a live server by `db_url`). Flat: every step is a CommandLineTool.
 
 requirements:
   ScatterFeatureRequirement: {}
+  MultipleInputFeatureRequirement: {}
 
 inputs:
   dl1_images:
@@ -39,6 +44,23 @@ inputs:
     type: int?
     label: PSF minimum rings per bin
     doc: Radius bins with fewer rings are left out of the PSF fit (default 10).
+  upload:
+    type: boolean
+    default: false
+    label: Upload to the calibration database
+    doc: Store the throughput and PSF results per telescope in the calibration database (db-upload).
+  database:
+    type: File?
+    label: Calibration database file
+    doc: SQLite database to add the products to (a copy is updated; default a new one).
+  db_url:
+    type: string?
+    label: Calibration database URL
+    doc: A live database (e.g. postgresql+psycopg://host/db) instead of a file.
+  recorded_at:
+    type: string?
+    label: Upload time
+    doc: Time stamp to record for the uploads (UTC ISO 8601; default now).
 
 steps:
   process_muons:
@@ -64,6 +86,41 @@ steps:
       radius_bins: psf_radius_bins
       min_rings_per_bin: psf_min_rings_per_bin
     out: [psf_table, psf_bins, psf_monitoring, provenance]
+  upload_throughput:
+    run: ../tools/db-upload.cwl
+    when: $(inputs.enabled)
+    in:
+      enabled: upload
+      kind:
+        default: muon-throughput
+      receipt_name:
+        default: muon-throughput.upload-receipt.json
+      files:
+        source: [muon_throughput/throughput_table]
+        linkMerge: merge_flattened
+      product_provenance: muon_throughput/provenance
+      database: database
+      db_url: db_url
+      recorded_at: recorded_at
+    out: [database_out, receipt]
+  upload_psf:
+    run: ../tools/db-upload.cwl
+    when: $(inputs.enabled)
+    in:
+      enabled: upload
+      kind:
+        default: muon-psf
+      receipt_name:
+        default: muon-psf.upload-receipt.json
+      files:
+        source: [muon_psf/psf_table, muon_psf/psf_bins]
+        linkMerge: merge_flattened
+      product_provenance: muon_psf/provenance
+      # the database the throughput upload wrote (with db_url: none, the server is shared)
+      database: upload_throughput/database_out
+      db_url: db_url
+      recorded_at: recorded_at
+    out: [database_out, receipt]
 
 outputs:
   muon_files:
@@ -106,3 +163,18 @@ outputs:
     label: Provenance of muon-psf
     doc: JSON provenance record of the PSF step.
     outputSource: muon_psf/provenance
+  database_out:
+    type: File?
+    label: Calibration database
+    doc: The updated SQLite calibration database (with upload and a file database).
+    outputSource: upload_psf/database_out
+  throughput_receipt:
+    type: File?
+    label: Throughput upload receipt
+    doc: muon-throughput.upload-receipt.json - products per telescope, skipped telescopes.
+    outputSource: upload_throughput/receipt
+  psf_receipt:
+    type: File?
+    label: PSF upload receipt
+    doc: muon-psf.upload-receipt.json - products per telescope, skipped telescopes.
+    outputSource: upload_psf/receipt

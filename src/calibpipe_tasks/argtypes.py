@@ -81,3 +81,11 @@ def positive_int(text):
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
     return value
+
+
+def file_basename(text):
+    """A plain file name (no directory part), for an output a step writes."""
+    text = str(text)
+    if not text or text in (".", "..") or "/" in text or "\\" in text:
+        raise argparse.ArgumentTypeError(f"must be a file name without directory: {text!r}")
+    return text

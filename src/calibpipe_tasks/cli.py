@@ -28,6 +28,8 @@ from .outputs import OutputSet, check_writable_directory, write_bytes_atomic
 from .steps import STEP_MODULES
 
 log = logging.getLogger("calibpipe_tasks")
+#: loggers of libraries that log set-up details at INFO (alembic: its plugins and migrations)
+NOISY_LOGGERS = ("alembic",)
 
 PROG = "calibpipe-tasks"
 COMMON_DESTS = {"config", "dump_config", "log_level", "provenance_log", "output_dir", "help"}
@@ -227,6 +229,9 @@ def _configure_logging(level):
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # third-party libraries whose INFO lines are noise in a step's log (shown with DEBUG)
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
 
 
 _URL_PASSWORD = re.compile(r"(://[^/:@\s]+:)[^@/\s]+@")

@@ -18,6 +18,7 @@ from calibpipe_tasks.db.repository import (
     NewProduct,
     find_valid,
     upload,
+    upload_all,
     verified_files,
 )
 
@@ -119,6 +120,58 @@ def test_upload_is_all_files_or_nothing(engine):
     with Session(engine) as session:
         assert session.scalar(select(ProductSeries.last_version)) == 1
         assert session.scalar(select(func.count()).where(Product.status == "superseded")) == 0
+
+
+def telescope_product(tel, content, hours=1):
+    files = [FileBlob("muon_throughput.ecsv", content)]
+    return NewProduct("muon-throughput", tel, T0, T0 + timedelta(hours=hours), files)
+
+
+def test_upload_all_stores_several_products_in_one_transaction(engine):
+    first = upload_all(
+        engine,
+        [telescope_product("tel_002", b"two\n"), telescope_product("tel_001", b"one\n")],
+        RECORDED,
+    )
+    assert [r.created for r in first] == [True, True]
+    assert [r.version for r in first] == [1, 1]
+    # again, with one telescope changed: the other is the existing product, no version gap
+    again = upload_all(
+        engine,
+        [telescope_product("tel_002", b"two\n"), telescope_product("tel_001", b"one v2\n")],
+        RECORDED + timedelta(days=1),
+    )
+    assert again[0].id == first[0].id and not again[0].created
+    assert again[1].created and again[1].version == 2 and again[1].superseded == [first[1].id]
+    with Session(engine) as session:
+        rows = session.execute(select(ProductSeries.target, ProductSeries.last_version))
+        versions = {target: version for target, version in rows}
+        assert versions == {"tel_001": 2, "tel_002": 1}
+        assert find_valid(session, "muon-throughput", "tel_002", T0).id == first[0].id
+
+
+def test_upload_all_is_all_products_or_none(engine):
+    inserts = []
+
+    def fail_on_the_second_product(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("INSERT INTO product_file"):
+            inserts.append(statement)
+            if len(inserts) == 2:
+                raise RuntimeError("disk on fire")
+
+    event.listen(engine, "after_cursor_execute", fail_on_the_second_product)
+    try:
+        with pytest.raises(RuntimeError, match="disk on fire"):
+            upload_all(
+                engine,
+                [telescope_product("tel_001", b"one\n"), telescope_product("tel_002", b"two\n")],
+                RECORDED,
+            )
+    finally:
+        event.remove(engine, "after_cursor_execute", fail_on_the_second_product)
+    assert len(inserts) == 2
+    assert count(engine, Product) == 0 and count(engine, ProductFile) == 0
+    assert count(engine, ProductSeries) == 0
 
 
 def test_corrupted_stored_file_is_detected_on_read(engine):

@@ -240,3 +240,33 @@ def test_inputs_are_not_modified(closure_data, half_hour_chunks):
     record = json.loads((half_hour_chunks / "muon-throughput.provenance.json").read_text())
     for entry, path in zip(record["inputs"], closure_data.muon, strict=True):
         assert entry["sha256"] == sha256_of(path)
+
+
+def test_upload_per_telescope_answers_with_the_true_efficiency(half_hour_chunks, run_cli, tmp_path):
+    """muon-throughput -> db-upload (one product per telescope) -> db-query at a time."""
+    import json
+
+    up, query = tmp_path / "up", tmp_path / "query"
+    up.mkdir(), query.mkdir()
+    result = run_cli(
+        "db-upload", "--kind", "muon-throughput",
+        "--file", half_hour_chunks / "muon_throughput.ecsv",
+        "--provenance", half_hour_chunks / "muon-throughput.provenance.json", cwd=up,
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    receipt = json.loads((up / "upload-receipt.json").read_text())
+    assert [p["target"] for p in receipt["products"]] == ["tel_001", "tel_002"]
+    after_step = Time(STEP, scale="utc") + 10 * u.min
+    for tel_id in (1, 2):
+        result = run_cli(
+            "db-query", "--database", up / "calibration.sqlite", "--kind", "muon-throughput",
+            "--target", tel_id, "--at", after_step.isot, cwd=query,
+        )  # fmt: skip
+        assert result.code == 0, result.err
+        rows = Table.read(query / "calibration-product" / "muon_throughput.ecsv")
+        assert set(rows["tel_id"]) == {tel_id}
+        now = rows[(rows["time_start"] <= after_step) & (rows["time_end"] >= after_step)]
+        assert len(now) == 1
+        truth = EFFICIENCY[tel_id][1]
+        assert abs(now["mean"][0] - truth) < 0.01 * truth
+        shutil.rmtree(query), query.mkdir()

@@ -167,9 +167,6 @@ def current_revision(connection):
 def upgrade(engine):
     """Create or upgrade the schema to the newest revision (``alembic upgrade head``)."""
     config = alembic_config()
-    alembic_log = logging.getLogger("alembic")
-    if not alembic_log.isEnabledFor(logging.DEBUG):
-        alembic_log.setLevel(logging.WARNING)  # its INFO lines are noise in a step's log
     with engine.connect() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -100,22 +100,21 @@ def _insert_ignore(dialect_name):
     return postgresql.insert if dialect_name == "postgresql" else sqlite.insert
 
 
-def _next_version(connection, kind, target, validity_s):
-    """Take the lock of the (kind, target) series and return its next version number.
+def _lock_series(connection, kind, target):
+    """Take the lock of the (kind, target) series; return (last version, longest validity [s]).
 
-    ``UPDATE ... RETURNING`` locks the series row until the transaction ends (on
-    PostgreSQL a row lock, as ``SELECT ... FOR UPDATE``; SQLite holds the database
-    write lock since ``BEGIN IMMEDIATE``); a new series row is inserted first if needed.
-    The series' longest validity is raised to ``validity_s`` if shorter.
+    A no-op ``UPDATE ... RETURNING`` locks the series row until the transaction ends (on
+    PostgreSQL a row lock, as ``SELECT ... FOR UPDATE``; SQLite holds the database write
+    lock since ``BEGIN IMMEDIATE``); a new series row is inserted first if needed.
     """
     series = ProductSeries.__table__
-    bump = (
+    lock = (
         update(series)
         .where(series.c.kind == kind, series.c.target == target)
-        .values(last_version=series.c.last_version + 1)
+        .values(last_version=series.c.last_version)
         .returning(series.c.last_version, series.c.max_validity_s)
     )
-    row = connection.execute(bump).first()
+    row = connection.execute(lock).first()
     if row is None:
         insert = _insert_ignore(connection.dialect.name)
         connection.execute(
@@ -123,15 +122,18 @@ def _next_version(connection, kind, target, validity_s):
             .values(kind=kind, target=target, last_version=0, max_validity_s=0)
             .on_conflict_do_nothing(index_elements=["kind", "target"])
         )
-        row = connection.execute(bump).one()
-    version, longest = row
-    if validity_s > longest:
-        connection.execute(
-            update(series)
-            .where(series.c.kind == kind, series.c.target == target)
-            .values(max_validity_s=validity_s)
-        )
-    return version
+        row = connection.execute(lock).one()
+    return tuple(row)
+
+
+def _claim_version(connection, kind, target, version, longest_s):
+    """Record ``version`` as the series' last one and ``longest_s`` as its longest validity."""
+    series = ProductSeries.__table__
+    connection.execute(
+        update(series)
+        .where(series.c.kind == kind, series.c.target == target)
+        .values(last_version=version, max_validity_s=longest_s)
+    )
 
 
 def validity_seconds(valid_from, valid_to):
@@ -144,7 +146,7 @@ def _upload_once(connection, product, recorded_at):
     products, files = Product.__table__, ProductFile.__table__
     digest = content_sha256((f.name, f.sha256) for f in product.files)
     validity_s = validity_seconds(product.valid_from, product.valid_to)
-    version = _next_version(connection, product.kind, product.target, validity_s)
+    last_version, longest_s = _lock_series(connection, product.kind, product.target)
     # under the series lock: has the same content been stored already?
     existing = connection.execute(
         select(products.c.id, products.c.version, products.c.recorded_at).where(
@@ -160,6 +162,8 @@ def _upload_once(connection, product, recorded_at):
             existing.id, existing.version, False, digest, [], existing.recorded_at
         )
         return result, False
+    version = last_version + 1
+    _claim_version(connection, product.kind, product.target, version, max(longest_s, validity_s))
     new_id = connection.execute(
         products.insert()
         .values(
@@ -226,24 +230,43 @@ def upload(engine, product, recorded_at):
     Lock conflicts, serialisation failures and unique-constraint races are retried
     up to :data:`MAX_ATTEMPTS` times; the last error is re-raised.
     """
-    names = [blob.name for blob in product.files]
-    if not names or len(set(names)) != len(names):
-        raise ValueError("a product needs files with distinct names")
+    return upload_all(engine, [product], recorded_at)[0]
+
+
+def upload_all(engine, products, recorded_at):
+    """Store several products in one transaction (all or none); return their results in order.
+
+    Each product behaves as in :func:`upload` (identical content returns the existing id).
+    The series locks are taken in the order of (kind, target), so that concurrent writers
+    of overlapping sets cannot deadlock.
+    """
+    products = list(products)
+    if not products:
+        raise ValueError("nothing to upload")
+    for product in products:
+        names = [blob.name for blob in product.files]
+        if not names or len(set(names)) != len(names):
+            raise ValueError("a product needs files with distinct names")
+    order = sorted(range(len(products)), key=lambda i: (products[i].kind, products[i].target))
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
+            results = [None] * len(products)
             with engine.connect() as connection:
                 connection.execution_options(**{WRITE_OPTION: True})
                 transaction = connection.begin()
                 try:
-                    result, store = _upload_once(connection, product, recorded_at)
-                    if store:
+                    stored = False
+                    for i in order:
+                        results[i], new = _upload_once(connection, products[i], recorded_at)
+                        stored = stored or new
+                    if stored:
                         transaction.commit()
-                    else:  # identical content exists: nothing to write
+                    else:  # identical content exists for all: nothing to write
                         transaction.rollback()
                 except BaseException:
                     transaction.rollback()
                     raise
-            return result
+            return results
         except (IntegrityError, OperationalError) as err:
             if not _retryable(err) or attempt == MAX_ATTEMPTS:
                 raise

@@ -365,9 +365,6 @@ def main(argv=None):
     print(f"wrote {args.output}: {len(truth)} ring images")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
 
 def write_synthetic_muon_file(
     path,
@@ -445,3 +442,7 @@ def write_synthetic_muon_file(
         table["muonefficiency_likelihood_value"] = rng.uniform(100, 200, n_events)
         write_table(table, path, f"/dl1/event/telescope/muon/tel_{int(tel_id):03d}")
     return n_events * tel_ids.size
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -13,6 +13,8 @@ PATTERN matches the telescope type, e.g. ``MST_*``); giving one replaces the
 defaults of that pattern. The intensity fits run in ``--workers`` processes.
 """
 
+from ..argtypes import file_basename, positive_float, positive_int
+
 NAME = "process-muons"
 HELP = "DL1 images -> muon ring parameters and optical efficiency (ctapipe MuonProcessor)"
 DEFAULT_OUTPUT = "muons.dl1.h5"
@@ -27,21 +29,13 @@ def _pattern_value(text):
     return pattern.strip(), value.strip()
 
 
-def _positive_float(text):
-    import argparse
-
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0: {text}")
-    return value
-
-
 def add_arguments(parser):
     parser.add_argument(
         "--input", required=True, metavar="DL1.h5", help="ctapipe DL1 file with camera images"
     )
     parser.add_argument(
         "--output-name",
+        type=file_basename,
         default=DEFAULT_OUTPUT,
         metavar="NAME",
         help=f"basename of the muon DL1 file written (default {DEFAULT_OUTPUT})",
@@ -76,28 +70,28 @@ def add_arguments(parser):
     )
     parser.add_argument(
         "--min-wavelength",
-        type=_positive_float,
+        type=positive_float,
         default=300.0,
         metavar="NM",
         help="lower end of the Cherenkov band of the efficiency (default 300 nm)",
     )
     parser.add_argument(
         "--max-wavelength",
-        type=_positive_float,
+        type=positive_float,
         default=600.0,
         metavar="NM",
         help="upper end of the Cherenkov band of the efficiency (default 600 nm)",
     )
     parser.add_argument(
         "--pedestal",
-        type=_positive_float,
+        type=positive_float,
         default=1.1,
         metavar="PE",
         help="pedestal noise rms per pixel in the intensity likelihood (default 1.1 p.e.)",
     )
     parser.add_argument(
         "--workers",
-        type=int,
+        type=positive_int,
         default=1,
         metavar="N",
         help="processes for the intensity fits (default 1 = no pool; each extra worker costs "
@@ -127,12 +121,8 @@ def run(args, ctx):
     from ..progress import progress
 
     log = logging.getLogger(__name__)
-    if os.sep in args.output_name or args.output_name in ("", ".", ".."):
-        raise UsageError(f"--output-name must be a basename: {args.output_name!r}")
     if args.min_wavelength >= args.max_wavelength:
         raise UsageError("--min-wavelength must be below --max-wavelength")
-    if args.workers < 1:
-        raise UsageError("--workers must be >= 1")
     path = ctx.add_input(args.input, role="dl1_images")
     check_dl1_images(path)
 
