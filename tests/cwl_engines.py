@@ -46,17 +46,21 @@ def needs_network(cwl):
     return access.get("networkAccess") is True
 
 
-def engine_command(engine, outdir, tmp_path, container=None):
+def engine_command(engine, outdir, tmp_path, container=None, network=None):
     """The command line of ``engine`` (cwltool or toil) without the CWL and job files.
 
     ``container`` None runs with ``--no-container``; "podman" or "docker" runs in containers.
+    ``network`` is the container network of steps with ``NetworkAccess`` (``--custom-net``,
+    e.g. "host" to reach services on the host's loopback); steps without it get none.
     """
-    mode = f"--{container}" if container else "--no-container"
+    mode = [f"--{container}" if container else "--no-container"]
+    if network:
+        mode.append(f"--custom-net={network}")
     if engine == "cwltool":
-        return ["cwltool", mode, "--quiet", "--outdir", str(outdir)]
+        return ["cwltool", *mode, "--quiet", "--outdir", str(outdir)]
     return [
         "toil-cwl-runner",
-        mode,
+        *mode,
         "--logLevel",
         "ERROR",
         "--jobStore",
@@ -68,9 +72,9 @@ def engine_command(engine, outdir, tmp_path, container=None):
     ]
 
 
-def run_engine(engine, cwl, job, outdir, tmp_path, container=None, env=None):
+def run_engine(engine, cwl, job, outdir, tmp_path, container=None, env=None, network=None):
     """Run ``cwl`` with ``job`` under ``engine``; returns the CWL output object."""
-    cmd = [*engine_command(engine, outdir, tmp_path, container), str(cwl), str(job)]
+    cmd = [*engine_command(engine, outdir, tmp_path, container, network), str(cwl), str(job)]
     result = subprocess.run(cmd, capture_output=True, text=True, env=env)
     label = f"{engine} --{container}" if container else engine
     assert result.returncode == 0, f"{label} failed:\n{result.stderr[-4000:]}"

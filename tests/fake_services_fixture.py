@@ -1,4 +1,4 @@
-"""Local stand-ins of the CDS, GDEX and Scripps for the ``fetch-*`` jobs of the engine test.
+"""Local stand-ins of the CDS, GDEX and Scripps for the ``fetch-*`` jobs of the CWL tests.
 
 The jobs ``cwl/jobs/fetch-*.yml`` point at ``http://127.0.0.1:48613`` (the port is fixed
 because job files are static). The fixture below starts the fake services of
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fetch"))
+sys.path.insert(0, str(Path(__file__).resolve().parent / "fetch"))
 
 from fake_services import FakeServices  # noqa: E402
 

@@ -1,7 +1,8 @@
 """Every CWL job runs in the step image under cwltool and Toil with the products of --no-container.
 
-Jobs whose tools need the network (``NetworkAccess``) are left out: in a container they cannot
-reach a test server on the host's loopback (cwltool/Toil give containers their own network).
+Jobs whose tools need the network (``NetworkAccess``: the ``fetch-*`` jobs) run their
+containers on the host's network (``--custom-net=host``), so that they reach the local stand-ins
+of the services on 127.0.0.1; every other step runs without network (``--net=none``).
 
 The stage runs where podman can be had (installed here by containers/setup-host.sh when root with
 apt) and is skipped with a clear message elsewhere; under CI (``CI=true``) a missing podman is a
@@ -25,13 +26,14 @@ from cwl_engines import (
     run_engine,
     same_product,
 )
+from fake_services_fixture import fake_services_for_fetch_jobs  # noqa: F401 (fetch-* jobs)
 
 from calibpipe_tasks import __version__
 from calibpipe_tasks.steps import STEP_MODULES
 
 pytestmark = pytest.mark.containers
 
-CONTAINER_JOBS = [j for j in JOBS if not needs_network(cwl_for(j))]
+CONTAINER_JOBS = JOBS
 TOOLS = sorted((ROOT / "cwl" / "tools").glob("*.cwl"))
 CONTAINERS = ROOT / "containers"
 WRAPPER_DIR = CONTAINERS / "podman-wrapper"
@@ -130,7 +132,10 @@ def test_job_in_container_matches_no_container(
     job, engine, image, image_python, podman_env, reference, tmp_path
 ):
     outdir = tmp_path / "out"
-    run_engine(engine, cwl_for(job), job, outdir, tmp_path, container="podman", env=podman_env)
+    network = "host" if needs_network(cwl_for(job)) else None
+    run_engine(
+        engine, cwl_for(job), job, outdir, tmp_path, "podman", env=podman_env, network=network
+    )
     expected = reference(job)
     files = product_files(expected)
     assert files, "the job produced no product"

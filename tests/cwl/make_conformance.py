@@ -68,6 +68,25 @@ def expected_value(value):
     return value
 
 
+def read_list(path=LIST):
+    """The entries of a conformance list."""
+    return YAML(typ="safe", pure=True).load(Path(path).read_text())
+
+
+def conformance_entries(path=LIST):
+    """The entries of a conformance list by id."""
+    return {e["id"]: e for e in read_list(path)}
+
+
+def expected_files(value):
+    """The File expectations in an expected output value (lists and Directory listings too)."""
+    if isinstance(value, list):
+        return [f for v in value for f in expected_files(v)]
+    if isinstance(value, dict) and value.get("class") == "Directory":
+        return expected_files(value.get("listing", []))
+    return [value] if isinstance(value, dict) and value.get("class") == "File" else []
+
+
 def static_outputs(cwl):
     """Basename-only expectations from a tool's static output globs (no run needed)."""
     doc = load_cwl(cwl)

@@ -5,17 +5,21 @@ import subprocess
 import pytest
 from conftest import CWL_DIR
 from cwl_engines import JOBS, cwl_for, load_cwl, needs_network
-from make_conformance import LIST, VARYING_SUFFIXES, expected_value, static_outputs
+from make_conformance import (
+    LIST,
+    VARYING_SUFFIXES,
+    conformance_entries,
+    expected_files,
+    expected_value,
+    read_list,
+    static_outputs,
+)
 from ruamel.yaml import YAML
 
 CWL_FILES = sorted((CWL_DIR / "tools").glob("*.cwl")) + sorted(
     (CWL_DIR / "workflows").glob("*.cwl")
 )
 RUNNERS = {"cwltool": "cwltool", "toil": "toil-cwl-runner"}
-
-
-def conformance_list(path=LIST):
-    return YAML(typ="safe", pure=True).load(path.read_text())
 
 
 def cwltest(runner, test_list, tmp_path, *extra):
@@ -25,7 +29,7 @@ def cwltest(runner, test_list, tmp_path, *extra):
 
 
 def test_list_has_one_entry_per_tool_and_workflow():
-    entries = {e["id"]: e for e in conformance_list()}
+    entries = conformance_entries()
     assert sorted(entries) == sorted(p.stem for p in CWL_FILES), (
         "conformance list out of date: run tests/cwl/make_conformance.py"
     )
@@ -38,7 +42,7 @@ def test_list_has_one_entry_per_tool_and_workflow():
 @pytest.mark.parametrize("job", JOBS, ids=[j.stem for j in JOBS])
 def test_entry_matches_its_cwl_file(job):
     """Expected outputs name every declared output; products have checksums, provenance not."""
-    entry = {e["id"]: e for e in conformance_list()}[job.stem]
+    entry = conformance_entries()[job.stem]
     cwl = cwl_for(job)
     doc = load_cwl(cwl)
     kind = "tool" if doc["class"] == "CommandLineTool" else "workflow"
@@ -48,12 +52,7 @@ def test_entry_matches_its_cwl_file(job):
         assert entry["output"] == static_outputs(cwl)
         return
 
-    def files(value):
-        if isinstance(value, list):
-            return [f for v in value for f in files(v)]
-        return [value] if isinstance(value, dict) and value.get("class") == "File" else []
-
-    found = [f for value in entry["output"].values() for f in files(value)]
+    found = [f for value in entry["output"].values() for f in expected_files(value)]
     assert found, "a job without File outputs"
     for f in found:
         if f["basename"].endswith(VARYING_SUFFIXES):
@@ -84,7 +83,7 @@ def test_conformance_list_passes(runner, tmp_path):
 @pytest.mark.engines
 def test_cwltest_catches_a_wrong_checksum(tmp_path):
     """The list really checks products: a changed checksum makes cwltest fail."""
-    entries = [e for e in conformance_list() if "network" not in e["tags"]][:1]
+    entries = [e for e in read_list() if "network" not in e["tags"]][:1]
     for value in entries[0]["output"].values():
         if isinstance(value, dict) and "checksum" in value:
             value["checksum"] = "sha1$" + "0" * 40
