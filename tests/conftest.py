@@ -10,6 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 CWL_DIR = ROOT / "cwl"
+# tests/cwl/make_conformance.py (the conformance list) is used by the container stage too
+sys.path.insert(0, str(ROOT / "tests" / "cwl"))
 
 # CWL engines run tools with a clean environment in which only PATH passes through:
 # the venv's bin/ (calibpipe-tasks, cwltool, toil-cwl-runner) must come first.

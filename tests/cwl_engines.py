@@ -8,6 +8,8 @@ from ruamel.yaml import YAML
 
 JOBS = sorted((CWL_DIR / "jobs").glob("*.yml"))
 ENGINES = ("cwltool", "toil")
+#: command of each engine, as cwltest calls it
+RUNNERS = {"cwltool": "cwltool", "toil": "toil-cwl-runner"}
 
 
 def cwl_for(job):
@@ -143,3 +145,10 @@ def same_product(a, b, across_software=False):
         load = json.loads
         return _without_software(load(a.read_text())) == _without_software(load(b.read_text()))
     return filecmp.cmp(a, b, shallow=False)
+
+
+def run_cwltest(engine, test_list, cwd, *options, engine_args=("--no-container",), env=None):
+    """Run cwltest on ``test_list`` with ``engine``; ``engine_args`` go to the engine."""
+    cmd = ["cwltest", "--test", str(test_list), "--tool", RUNNERS[engine], *options]
+    cmd += ["--", *engine_args]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env=env)

@@ -2,7 +2,7 @@
 
 The jobs ``cwl/jobs/fetch-*.yml`` point at ``http://127.0.0.1:48613`` (the port is fixed
 because job files are static). The fixture below starts the fake services of
-``tests/fetch/fake_services.py`` on that port before a ``fetch-*`` job runs, once per
+``tests/fetch/fake_services.py`` on that port for a test that runs them, once per
 test process. The services keep no state between calls (ids carry the request), so
 with pytest-xdist each worker runs its own server on the same port (``SO_REUSEPORT``)
 and it does not matter which one answers.
@@ -34,11 +34,7 @@ def _start_once():
     return _server
 
 
-@pytest.fixture(autouse=True)
-def fake_services_for_fetch_jobs(request):
-    """Start the fake services if the test runs a ``fetch-*`` job (others: nothing)."""
-    callspec = getattr(request.node, "callspec", None)
-    job = callspec.params.get("job") if callspec is not None else None
-    if job is not None and Path(job).stem.startswith("fetch-"):
-        _start_once()
-    yield
+@pytest.fixture
+def fake_services():
+    """The fake services, started for a test that runs the whole list (fetch-* included)."""
+    return _start_once()

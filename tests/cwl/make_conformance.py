@@ -2,9 +2,14 @@
 
 Every job of ``cwl/jobs/`` (one per tool and per workflow) becomes a cwltest entry whose
 expected outputs are those of a ``cwltool --no-container`` run: each File with its basename,
-size and sha1 checksum, except provenance records (``*.provenance.json``, which hold times and
-host names): only their presence and basename are expected. Jobs whose tool needs the network
-(``NetworkAccess``) are listed with the tag ``network`` and basenames only (no reference run).
+size and sha1 checksum, except files whose bytes vary: provenance records
+(``*.provenance.json``, which hold times and host names) and SQLite databases (which store
+such records) always; JSON products that record the software stack (the exchange manifest's
+``software`` versions, and files holding its checksum: validation report, upload receipt),
+whose entries get the tag ``software-record``, so that the list holds for the step image
+too. Of those only the basename is expected. Jobs whose tool needs the network
+(``NetworkAccess``) get the tag ``network``; their reference run calls the local stand-ins of
+the services (tests/fetch/fake_services.py on 127.0.0.1:48613, where the jobs point).
 
     .venv/bin/python tests/cwl/make_conformance.py            # rewrite the list
     .venv/bin/python tests/cwl/make_conformance.py --check    # exit 1 if it is out of date
@@ -14,12 +19,14 @@ Any CWL engine can then be checked with cwltest:
 """
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlparse
 
 HERE = Path(__file__).resolve().parent
 TESTS = HERE.parent
@@ -47,13 +54,21 @@ def _relative(path):
 VARYING_SUFFIXES = (".provenance.json", ".sqlite")
 
 
-def expected_value(value):
-    """cwltest's expectation for one output value of a reference run."""
+#: tag of entries with JSON products that record the software stack (see software_records)
+SOFTWARE_TAG = "software-record"
+
+
+def expected_value(value, software_records=frozenset()):
+    """cwltest's expectation for one output value of a reference run.
+
+    Files in ``software_records`` (basenames) are expected by name only, as the varying ones.
+    """
     if isinstance(value, list):
-        return [expected_value(v) for v in value]
+        return [expected_value(v, software_records) for v in value]
     if isinstance(value, dict) and value.get("class") == "File":
         entry = {"class": "File", "basename": value["basename"], "location": "Any"}
-        if not value["basename"].endswith(VARYING_SUFFIXES):
+        name = value["basename"]
+        if not name.endswith(VARYING_SUFFIXES) and name not in software_records:
             entry["checksum"] = value["checksum"]
             entry["size"] = value["size"]
         return entry
@@ -63,9 +78,43 @@ def expected_value(value):
             "class": "Directory",
             "basename": value["basename"],
             "location": "Any",
-            "listing": [expected_value(v) for v in value.get("listing", [])],
+            "listing": [expected_value(v, software_records) for v in value.get("listing", [])],
         }
     return value
+
+
+def _names_software(node):
+    if isinstance(node, dict):
+        return "software" in node or any(_names_software(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_names_software(v) for v in node)
+    return False
+
+
+def software_records(raw_outputs):
+    """Basenames of the JSON products of a run whose bytes depend on the software stack.
+
+    The exchange manifest records the versions of Python and its libraries (``software``);
+    so do files that hold a checksum of such a file (validation report, upload receipt).
+    Their bytes differ between the host's venv and the step image, so the list expects
+    them by name only (the container stage compares their content without those keys).
+    """
+    paths = {}
+    for value in raw_outputs.values():
+        for f in expected_files(value):
+            name = f["basename"]
+            if name.endswith(".json") and not name.endswith(VARYING_SUFFIXES):
+                paths[name] = Path(urlparse(f["location"]).path)
+    texts = {name: path.read_text() for name, path in paths.items()}
+    found = {name for name, text in texts.items() if _names_software(json.loads(text))}
+    while True:
+        digests = [hashlib.sha256(paths[name].read_bytes()).hexdigest() for name in found]
+        more = {
+            n for n, text in texts.items() if n not in found and any(d in text for d in digests)
+        }
+        if not more:
+            return frozenset(found)
+        found |= more
 
 
 def read_list(path=LIST):
@@ -87,17 +136,6 @@ def expected_files(value):
     return [value] if isinstance(value, dict) and value.get("class") == "File" else []
 
 
-def static_outputs(cwl):
-    """Basename-only expectations from a tool's static output globs (no run needed)."""
-    doc = load_cwl(cwl)
-    if doc["class"] != "CommandLineTool":
-        raise ValueError(f"{cwl.name}: network workflows need a reference run")
-    return {
-        name: {"class": "File", "basename": spec["outputBinding"]["glob"], "location": "Any"}
-        for name, spec in doc["outputs"].items()
-    }
-
-
 def reference_outputs(cwl, job, workdir):
     """The output object of a ``cwltool --no-container`` run of ``job``."""
     outdir = Path(workdir) / job.stem
@@ -108,11 +146,12 @@ def reference_outputs(cwl, job, workdir):
     return json.loads(result.stdout)
 
 
-def entry(job, outputs):
+def entry(job, outputs, software=False):
     cwl = cwl_for(job)
     doc = load_cwl(cwl)
     kind = "tool" if doc["class"] == "CommandLineTool" else "workflow"
     tags = [kind] + (["network"] if needs_network(cwl) else [])
+    tags += [SOFTWARE_TAG] if software else []
     return {
         "id": job.stem,
         "label": job.stem,
@@ -125,17 +164,21 @@ def entry(job, outputs):
 
 
 def generate(jobs=JOBS):
-    """All entries, running each non-network job once under cwltool."""
+    """All entries, running each job once under cwltool (``fetch-*`` against the stand-ins)."""
+    from fake_services_fixture import PORT, FakeServices
+
     entries = []
-    with tempfile.TemporaryDirectory() as workdir:
-        for job in jobs:
-            cwl = cwl_for(job)
-            if needs_network(cwl):
-                outputs = static_outputs(cwl)
-            else:
+    services = FakeServices(port=PORT, reuse_port=True).start()
+    try:
+        with tempfile.TemporaryDirectory() as workdir:
+            for job in jobs:
+                cwl = cwl_for(job)
                 raw = reference_outputs(cwl, job, workdir)
-                outputs = {k: expected_value(v) for k, v in sorted(raw.items())}
-            entries.append(entry(job, outputs))
+                records = software_records(raw)
+                outputs = {k: expected_value(v, records) for k, v in sorted(raw.items())}
+                entries.append(entry(job, outputs, software=bool(records)))
+    finally:
+        services.stop()
     return entries
 
 
