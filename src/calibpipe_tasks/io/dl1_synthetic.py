@@ -365,7 +365,6 @@ def main(argv=None):
     print(f"wrote {args.output}: {len(truth)} ring images")
 
 
-
 def write_synthetic_muon_file(
     path,
     n_events,
