@@ -8,7 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHES = ["bench_ingest.py", "bench_atmosphere.py", "bench_muon.py", "bench_db.py"]
+BENCHES = [
+    "bench_ingest.py",
+    "bench_atmosphere.py",
+    "bench_muon.py",
+    "bench_db.py",
+    "bench_containers.py",
+]
 
 
 def main():

@@ -8,9 +8,12 @@ the types matching a pattern (``fnmatch`` on the ctapipe type string, e.g.
 when a step's ``--help`` is built).
 """
 
+import logging
 from fnmatch import fnmatch
 
 from ..argtypes import positive_float, positive_int
+
+log = logging.getLogger(__name__)
 
 #: cuts on every telescope
 DEFAULT_CUTS = [
@@ -28,6 +31,17 @@ DEFAULT_TYPE_CUTS = [
     "MST_*=muonefficiency_impact < 5.2",
     "SST_*=muonefficiency_impact < 2.0",
 ]
+
+
+def add_muon_input_argument(parser):
+    """The ``--input MUON.h5 ...`` option of the steps that aggregate muon rings."""
+    parser.add_argument(
+        "--input",
+        nargs="+",
+        required=True,
+        metavar="MUON.h5",
+        help="ctapipe DL1 files with muon tables (one or many runs, same subarray)",
+    )
 
 
 def add_clipping_arguments(parser):
@@ -130,3 +144,24 @@ def selection_mask(rings, cuts, type_cuts):
             "criteria": [c for c, _ in criteria],
         }
     return mask, counts
+
+
+def read_selected_rings(paths, cuts, type_cuts):
+    """Read the rings of the muon files and apply the cuts; log how many pass per type.
+
+    Returns
+    -------
+    rings : calibpipe_tasks.io.muon_tables.MuonRings
+    selected : ndarray of bool
+        Rings passing the cuts.
+    counts : dict
+        As :func:`selection_mask`.
+    """
+    from ..io.muon_tables import read_muon_rings
+
+    rings = read_muon_rings(paths)
+    log.info("read %d muon rings from %d file(s)", len(rings), len(paths))
+    selected, counts = selection_mask(rings, cuts, type_cuts)
+    for type_name, n in counts.items():
+        log.info("%s: %d of %d rings pass the cuts", type_name, n["passed"], n["rings"])
+    return rings, selected, counts

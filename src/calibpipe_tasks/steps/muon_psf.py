@@ -15,7 +15,11 @@ few usable bins gets a row with NaN fit values and a status saying why.
 """
 
 from ..argtypes import positive_float, positive_int
-from ..muon.selection import add_clipping_arguments, add_selection_arguments
+from ..muon.selection import (
+    add_clipping_arguments,
+    add_muon_input_argument,
+    add_selection_arguments,
+)
 
 NAME = "muon-psf"
 HELP = "optical PSF per telescope from the muon ring width versus radius relation"
@@ -25,13 +29,7 @@ OUTPUT_HDF5 = "muon_psf.h5"
 
 
 def add_arguments(parser):
-    parser.add_argument(
-        "--input",
-        nargs="+",
-        required=True,
-        metavar="MUON.h5",
-        help="ctapipe DL1 files with muon tables (one or many runs, same subarray)",
-    )
+    add_muon_input_argument(parser)
     parser.add_argument(
         "--radius-range",
         nargs=2,
@@ -62,8 +60,6 @@ def add_arguments(parser):
 
 
 def run(args, ctx):
-    import logging
-
     import numpy as np
     from astropy.table import Table
     from astropy.time import Time
@@ -71,22 +67,17 @@ def run(args, ctx):
     from ..errors import UsageError
     from ..io.dl1_files import hdf5_without_timestamps
     from ..io.muon_monitoring import PSF_GROUP, write_monitoring_hdf5
-    from ..io.muon_tables import read_muon_rings
     from ..muon.psf import binned_width, weighted_line_fit
-    from ..muon.selection import selection_from_args, selection_mask
+    from ..muon.selection import read_selected_rings, selection_from_args
 
-    log = logging.getLogger(__name__)
     paths = ctx.add_inputs(args.input, role="dl1_muon")
     r_min, r_max = args.radius_range
     if r_min >= r_max:
         raise UsageError("--radius-range MIN must be below MAX")
     cuts, type_cuts = selection_from_args(args)
 
-    rings = read_muon_rings(paths)
-    selected, counts = selection_mask(rings, cuts, type_cuts)
+    rings, selected, counts = read_selected_rings(paths, cuts, type_cuts)
     c = rings.columns
-    for type_name, n in counts.items():
-        log.info("%s: %d of %d rings pass the cuts", type_name, n["passed"], n["rings"])
     edges = np.linspace(r_min, r_max, args.radius_bins + 1)
     empty = np.zeros(0)
     bins = binned_width(

@@ -18,6 +18,7 @@ Writes new files only (inputs are never modified): ``muon_throughput.ecsv`` and
 from ..argtypes import positive_float, positive_int
 from ..muon.selection import (
     add_clipping_arguments,
+    add_muon_input_argument,
     add_selection_arguments,
     selection_from_args,
 )
@@ -29,13 +30,7 @@ OUTPUT_HDF5 = "muon_throughput.h5"
 
 
 def add_arguments(parser):
-    parser.add_argument(
-        "--input",
-        nargs="+",
-        required=True,
-        metavar="MUON.h5",
-        help="ctapipe DL1 files with muon tables (one or many runs, same subarray)",
-    )
+    add_muon_input_argument(parser)
     chunk = parser.add_mutually_exclusive_group()
     chunk.add_argument(
         "--chunk-duration",
@@ -62,8 +57,6 @@ def add_arguments(parser):
 
 
 def run(args, ctx):
-    import logging
-
     import numpy as np
     from astropy.table import Table
     from astropy.time import Time
@@ -71,11 +64,9 @@ def run(args, ctx):
     from ..errors import UsageError
     from ..io.dl1_files import hdf5_without_timestamps
     from ..io.muon_monitoring import THROUGHPUT_GROUP, write_monitoring_hdf5
-    from ..io.muon_tables import read_muon_rings
-    from ..muon.selection import selection_mask
+    from ..muon.selection import read_selected_rings
     from ..muon.throughput import throughput_per_chunk
 
-    log = logging.getLogger(__name__)
     paths = ctx.add_inputs(args.input, role="dl1_muon")
     cuts, type_cuts = selection_from_args(args)
     duration = args.chunk_duration
@@ -91,12 +82,8 @@ def run(args, ctx):
         except ValueError:
             raise UsageError(f"--chunk-start is not an ISO time: {args.chunk_start!r}") from None
 
-    rings = read_muon_rings(paths)
-    log.info("read %d muon rings from %d file(s)", len(rings), len(paths))
-    selected, counts = selection_mask(rings, cuts, type_cuts)
+    rings, selected, counts = read_selected_rings(paths, cuts, type_cuts)
     c = rings.columns
-    for type_name, n in counts.items():
-        log.info("%s: %d of %d rings pass the cuts", type_name, n["passed"], n["rings"])
     efficiency = c.get("muonefficiency_optical_efficiency", np.zeros(0))
     columns = throughput_per_chunk(
         c["tel_id"][selected],
