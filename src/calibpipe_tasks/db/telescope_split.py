@@ -57,9 +57,15 @@ def _read_table(path):
         raise InputDataError(path, f"not a readable ECSV table ({first})") from None
 
 
-def has_telescope_column(paths):
-    """True if one of the files is an ECSV table with a ``tel_id`` column."""
-    return any(p.suffix == ".ecsv" and TEL_ID_COLUMN in _read_table(p).colnames for p in paths)
+def telescope_tables(paths):
+    """The ECSV tables among ``paths`` that have a ``tel_id`` column, by path (read once)."""
+    tables = {}
+    for path in paths:
+        if path.suffix == ".ecsv":
+            table = _read_table(path)
+            if TEL_ID_COLUMN in table.colnames:
+                tables[path] = table
+    return tables
 
 
 def _ecsv_bytes(table):
@@ -93,27 +99,28 @@ def _validity(tables):
         rows = table[_result_rows(table)]
         if len(rows) == 0:
             continue
-        start, end = rows["time_start"], rows["time_end"]
-        if not hasattr(start, "utc"):  # not an astropy Time column
+        if not hasattr(rows["time_start"], "utc"):  # not an astropy Time column
             continue
-        mjd_start, mjd_end = start.utc.mjd, end.utc.mjd
-        ok = np.isfinite(mjd_start) & np.isfinite(mjd_end)
+        start, end = rows["time_start"].utc, rows["time_end"].utc
+        ok = np.isfinite(start.mjd) & np.isfinite(end.mjd)
         if not ok.any():
             continue
-        starts.append(start[ok].utc.min().datetime)
-        ends.append(end[ok].utc.max().datetime)
+        starts.append(start[ok].min().datetime)
+        ends.append(end[ok].max().datetime)
     if not starts:
         return None
     return _whole_seconds(min(starts), max(ends))
 
 
-def split_by_telescope(paths, only_tel_id=None):
+def split_by_telescope(paths, tables=None, only_tel_id=None):
     """Cut the product files into one product per telescope.
 
     Parameters
     ----------
     paths : list of pathlib.Path
         The product's files; ECSV tables with a ``tel_id`` column are split.
+    tables : dict, optional
+        :func:`telescope_tables` of ``paths`` if already read.
     only_tel_id : int, optional
         Keep this telescope only (an error if the tables do not have it).
 
@@ -124,13 +131,8 @@ def split_by_telescope(paths, only_tel_id=None):
     skipped : list of SkippedTelescope
         Telescopes in the tables without a result row.
     """
-    tables, whole = {}, {}
-    for path in paths:
-        table = _read_table(path) if path.suffix == ".ecsv" else None
-        if table is not None and TEL_ID_COLUMN in table.colnames:
-            tables[path] = table
-        else:
-            whole[path] = path.read_bytes()
+    tables = telescope_tables(paths) if tables is None else tables
+    whole = {path: path.read_bytes() for path in paths if path not in tables}
     tel_ids = sorted({int(t) for table in tables.values() for t in table[TEL_ID_COLUMN]})
     if only_tel_id is not None:
         if only_tel_id not in tel_ids:

@@ -130,7 +130,7 @@ def _collect_files(args, ctx):
     return blobs, meta, manifest_path, files
 
 
-def _telescope_products(args, files, meta, provenance):
+def _telescope_products(args, files, tables, meta, provenance):
     """One NewProduct per telescope of the tables' ``tel_id`` column; and the skipped ones."""
     from ..db.kinds import normalise_target
     from ..db.repository import NewProduct
@@ -138,7 +138,7 @@ def _telescope_products(args, files, meta, provenance):
     from ..errors import InputDataError
 
     only = None if args.target is None else int(args.target.removeprefix("tel_"))
-    parts, skipped = split_by_telescope(files, only_tel_id=only)
+    parts, skipped = split_by_telescope(files, tables, only_tel_id=only)
     if only is not None and skipped:
         raise InputDataError(
             files[0], f"telescope {only} has no result row ({skipped[0].reason}): nothing to upload"
@@ -219,7 +219,7 @@ def run(args, ctx):
     from ..db.files import check_provenance_outputs, load_provenance
     from ..db.kinds import KINDS, check_target_for_kind, parse_utc
     from ..db.repository import upload_all
-    from ..db.telescope_split import has_telescope_column
+    from ..db.telescope_split import telescope_tables
     from ..errors import UsageError
     from ..provenance import utc_now
 
@@ -231,18 +231,16 @@ def run(args, ctx):
         provenance, record = load_provenance(path)
         check_provenance_outputs(record, blobs, path)
 
-    per_telescope = (
-        KINDS[args.kind][1] == ("telescope",)
-        and args.manifest is None
-        and has_telescope_column(files)
-    )
+    telescope_kind = KINDS[args.kind][1] == ("telescope",) and args.manifest is None
+    tables = telescope_tables(files) if telescope_kind else {}
+    per_telescope = bool(tables)
     if per_telescope:
         if args.target is not None:
             try:
                 check_target_for_kind(args.kind, args.target)
             except ValueError as err:
                 raise UsageError(str(err)) from None
-        products, skipped = _telescope_products(args, files, meta, provenance)
+        products, skipped = _telescope_products(args, files, tables, meta, provenance)
     else:
         products, skipped = [_single_product(args, blobs, meta, meta_file, provenance)], []
 
