@@ -29,7 +29,7 @@ if command -v pyenv >/dev/null 2>&1; then \
 exit 1
 endef
 
-.PHONY: install run test lint format bench images clean
+.PHONY: install run test lint format bench images clean conformance conformance-local check-numbers
 
 install: $(STAMP)
 
@@ -73,6 +73,24 @@ format: $(STAMP)
 # daemon runs, else podman; CONTAINER=podman|docker chooses).
 images: $(STAMP)
 	$(if $(CONTAINER),CONTAINER_ENGINE=$(CONTAINER)) containers/build.sh
+
+# The conformance list (tests/cwl/conformance_tests.yml: names, checksums of exact products) and
+# the numbers of the float products (tests/cwl/conformance_numbers.json), from a reference run:
+# regenerate after changing a tool, a job or a product.
+conformance: $(STAMP)
+	$(BIN)/python tests/cwl/make_conformance.py
+
+# This machine's checksums of every product, for checking engines here byte for byte:
+#   cwltest --test build/conformance/conformance_tests.local.yml --tool toil-cwl-runner -- --no-container
+conformance-local: $(STAMP)
+	$(BIN)/python tests/cwl/make_conformance.py --local build/conformance/conformance_tests.local.yml
+
+# Any engine against the committed numbers: make check-numbers RUNNER=toil-cwl-runner
+# [RUNNER_ARGS="--podman"] [PORTABLE=1: as on a CPU with only the x86-64 baseline]
+RUNNER ?= cwltool
+RUNNER_ARGS ?= --no-container
+check-numbers: $(STAMP)
+	$(BIN)/python tests/cwl/make_conformance.py --check-numbers $(RUNNER) $(if $(PORTABLE),--portable) -- $(RUNNER_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

@@ -32,6 +32,14 @@ def _astropy_offline():
     iers.conf.auto_max_age = None
 
 
+@pytest.fixture(scope="session")
+def reference(tmp_path_factory, worker_id):
+    """Every CWL job run once under ``cwltool --no-container`` here (tests/reference_runs.py)."""
+    from reference_runs import reference_run
+
+    return reference_run(tmp_path_factory, worker_id)
+
+
 @dataclass
 class CLIResult:
     code: int

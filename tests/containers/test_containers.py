@@ -33,7 +33,7 @@ from cwl_engines import (
     same_product,
 )
 from fake_services_fixture import fake_services  # noqa: F401 (fixture)
-from make_conformance import LIST, SOFTWARE_TAG, conformance_entries, expected_files
+from make_conformance import SOFTWARE_TAG, conformance_entries, expected_files
 
 from calibpipe_tasks import __version__
 from calibpipe_tasks.steps import STEP_MODULES
@@ -115,16 +115,11 @@ def image_python(image, podman_env):
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    """Products of ``cwltool --no-container`` per job, run once."""
-    cache = {}
+def reference_products(reference):
+    """Products of the suite's ``cwltool --no-container`` reference run, per job."""
 
     def get(job):
-        if job not in cache:
-            tmp = tmp_path_factory.mktemp(f"ref-{job.stem}")
-            run_engine("cwltool", cwl_for(job), job, tmp / "out", tmp)
-            cache[job] = tmp / "out"
-        return cache[job]
+        return reference.outdir(job.stem)
 
     return get
 
@@ -145,9 +140,10 @@ def test_tool_hints_name_the_built_image():
 @pytest.mark.slow
 @pytest.mark.usefixtures("fake_services")  # the fetch-* entries run too
 @pytest.mark.parametrize("engine", ENGINES)
-def test_conformance_list_passes_in_containers(engine, image, podman_env, tmp_path):
+def test_conformance_list_passes_in_containers(engine, image, podman_env, reference, tmp_path):
+    """Every product the same byte for byte as the --no-container reference on this machine."""
     result = run_cwltest(
-        engine, LIST, tmp_path, "-j", "2",
+        engine, reference.local_list, tmp_path, "-j", "2",
         engine_args=("--podman", "--custom-net=host"), env=podman_env,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -157,12 +153,12 @@ def test_conformance_list_passes_in_containers(engine, image, podman_env, tmp_pa
 @pytest.mark.slow
 @pytest.mark.parametrize("job", CONTENT_JOBS, ids=[j.stem for j in CONTENT_JOBS])
 def test_job_in_container_matches_no_container(
-    job, image, image_python, podman_env, reference, tmp_path
+    job, image, image_python, podman_env, reference_products, tmp_path
 ):
     """What the list expects by name only: the same content as a --no-container run."""
     outdir = tmp_path / "out"
     run_engine("cwltool", cwl_for(job), job, outdir, tmp_path, "podman", env=podman_env)
-    expected = reference(job)
+    expected = reference_products(job)
     files = product_files(expected)
     assert files, "the job produced no product"
     assert product_files(outdir) == files
@@ -195,7 +191,9 @@ def test_image_lists_every_step(image, podman_env):
         assert step in result.stdout
 
 
-def test_podman_run_one_step_as_a_user_would(image, image_python, podman_env, reference, tmp_path):
+def test_podman_run_one_step_as_a_user_would(
+    image, image_python, podman_env, reference_products, tmp_path
+):
     """``podman run`` (or ``docker run``) of one step, inputs mounted read-only."""
     job = next(j for j in JOBS if j.stem == "compute-macobac")
     cmd = ["podman", "run", "--rm", "--network", "none", "-v", f"{DATA}:/data:ro"]
@@ -204,7 +202,8 @@ def test_podman_run_one_step_as_a_user_would(image, image_python, podman_env, re
     cmd += ["--co2-file", "/data/scripps_monthly_in_situ_co2_mlo.csv", "--until", "2023-06-30"]
     result = subprocess.run(cmd, capture_output=True, text=True, env=podman_env)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert filecmp.cmp(reference(job) / "macobac.ecsv", tmp_path / "macobac.ecsv", shallow=False)
+    expected = reference_products(job) / "macobac.ecsv"
+    assert filecmp.cmp(expected, tmp_path / "macobac.ecsv", shallow=False)
     record = json.loads((tmp_path / "compute-macobac.provenance.json").read_text())
     assert record["software"]["python"] == image_python  # it ran in the image
 

@@ -1,20 +1,38 @@
-"""The cwltest conformance list covers every tool and workflow and passes under cwltool and Toil."""
+"""The conformance list: what holds on every machine, what holds on this one, and across CPUs.
+
+- The suite's own reference run (every job under ``cwltool --no-container``,
+  tests/reference_runs.py) matches the committed list (basenames, checksums of the exact
+  products) and the committed numbers of the float products within their tolerances.
+- Toil matches the reference run byte for byte (the machine-local list made from it).
+- The portability stage: every job with float products, re-run as on a CPU with only the
+  x86-64 baseline (numpy's wider kernels off, numba for a generic CPU, OpenBLAS generic),
+  matches the committed numbers. The numbers were made on a CPU with AVX-512; a machine
+  without it (or ARM) computes like this run, within the same tolerances.
+"""
 
 import hashlib
 import json
+import shutil
 
+import product_numbers
 import pytest
 from conftest import CWL_DIR
-from cwl_engines import ENGINES, JOBS, cwl_for, load_cwl, needs_network, run_cwltest
+from cwl_engines import JOBS, cwl_for, load_cwl, needs_network, run_cwltest
+from cwltest.compare import CompareFail, compare
 from fake_services_fixture import fake_services  # noqa: F401 (fixture)
 from make_conformance import (
     LIST,
+    NUMBERS,
     SOFTWARE_TAG,
     VARYING_SUFFIXES,
+    check_numbers,
     conformance_entries,
     expected_files,
     expected_value,
+    portable_environment,
     read_list,
+    read_numbers,
+    run_job,
     software_records,
 )
 from ruamel.yaml import YAML
@@ -22,6 +40,7 @@ from ruamel.yaml import YAML
 CWL_FILES = sorted((CWL_DIR / "tools").glob("*.cwl")) + sorted(
     (CWL_DIR / "workflows").glob("*.cwl")
 )
+NUMBER_JOBS = [j for j in JOBS if read_numbers().get(j.stem)]
 
 
 def test_list_has_one_entry_per_tool_and_workflow():
@@ -29,6 +48,7 @@ def test_list_has_one_entry_per_tool_and_workflow():
     assert sorted(entries) == sorted(p.stem for p in CWL_FILES), (
         "conformance list out of date: run tests/cwl/make_conformance.py"
     )
+    assert sorted(read_numbers()) == sorted(entries), f"{NUMBERS.name} out of date"
     for job in JOBS:
         e = entries[job.stem]
         assert (LIST.parent / e["tool"]).resolve() == cwl_for(job)
@@ -37,7 +57,7 @@ def test_list_has_one_entry_per_tool_and_workflow():
 
 @pytest.mark.parametrize("job", JOBS, ids=[j.stem for j in JOBS])
 def test_entry_matches_its_cwl_file(job):
-    """Expected outputs name every declared output; products have checksums, provenance not."""
+    """Every product is checked: exact ones by checksum, float ones by their numbers."""
     entry = conformance_entries()[job.stem]
     cwl = cwl_for(job)
     doc = load_cwl(cwl)
@@ -47,15 +67,17 @@ def test_entry_matches_its_cwl_file(job):
     assert set(entry["output"]) == set(doc["outputs"]), "run tests/cwl/make_conformance.py"
     found = [f for value in entry["output"].values() for f in expected_files(value)]
     assert found, "a job without File outputs"
-    unchecked = []
+    numbers = read_numbers()[job.stem]
+    numbered = {rel.rsplit("/", 1)[-1] for rel in numbers}
     for f in found:
-        if "checksum" in f:
+        name = f["basename"]
+        if name.endswith(VARYING_SUFFIXES):
+            assert "checksum" not in f
+        elif "checksum" in f:
             assert f["checksum"].startswith("sha1$") and f["size"] > 0
-        elif not f["basename"].endswith(VARYING_SUFFIXES):
-            unchecked.append(f["basename"])
-    # only JSON records of the software stack, and only in entries tagged so, go unchecked
-    assert all(name.endswith(".json") for name in unchecked), unchecked
-    assert bool(unchecked) == (SOFTWARE_TAG in entry["tags"])
+            assert not name.endswith((".ecsv", ".h5", ".dat", ".png")), f"{name}: a float product"
+        else:
+            assert name in numbered, f"{name}: neither checksum nor numbers"
 
 
 def test_software_records_are_found(tmp_path):
@@ -73,39 +95,103 @@ def test_software_records_are_found(tmp_path):
 
     raw = {"m": output(manifest), "r": [output(receipt)], "o": output(other)}
     assert software_records(raw) == {"manifest.json", "receipt.json"}
-    assert "checksum" not in expected_value(
-        {**output(receipt), "checksum": "sha1$0", "size": 1}, software_records(raw)
-    )
 
 
-def test_provenance_is_not_checksummed():
-    value = {"class": "File", "basename": "x.provenance.json", "checksum": "sha1$0", "size": 3}
-    assert expected_value(value) == {
+def test_expected_value_keeps_checksums_only_where_asked():
+    product = {"class": "File", "basename": "x.ecsv", "checksum": "sha1$0", "size": 3}
+    assert expected_value([product], lambda f: True)[0]["checksum"] == "sha1$0"
+    assert expected_value(product, lambda f: False) == {
         "class": "File",
-        "basename": "x.provenance.json",
+        "basename": "x.ecsv",
         "location": "Any",
     }
-    product = {"class": "File", "basename": "x.ecsv", "checksum": "sha1$0", "size": 3}
-    assert expected_value([product])[0]["checksum"] == "sha1$0"
+
+
+@pytest.mark.engines
+@pytest.mark.parametrize("job", JOBS, ids=[j.stem for j in JOBS])
+def test_reference_run_matches_the_committed_list(job, reference):
+    """What holds on every machine: output names, checksums of the exact products."""
+    expected = conformance_entries()[job.stem]["output"]
+    try:
+        compare(expected, reference.runs[job.stem])
+    except CompareFail as err:
+        pytest.fail(f"{job.stem}: {err}")
+
+
+@pytest.mark.engines
+@pytest.mark.parametrize("job", NUMBER_JOBS, ids=[j.stem for j in NUMBER_JOBS])
+def test_reference_run_matches_the_committed_numbers(job, reference):
+    expected = read_numbers()[job.stem]
+    problems = check_numbers(
+        job.stem, reference.runs[job.stem], reference.outdir(job.stem), expected
+    )
+    assert not problems, "\n".join(problems[:20])
+
+
+@pytest.mark.engines
+@pytest.mark.slow
+@pytest.mark.usefixtures("fake_services")  # for the fetch-* jobs
+@pytest.mark.parametrize("job", NUMBER_JOBS, ids=[j.stem for j in NUMBER_JOBS])
+def test_portable_run_matches_the_committed_numbers(job, tmp_path):
+    """The portability stage: the job as computed by a CPU with only the x86-64 baseline."""
+    env = portable_environment(tmp_path / "numba-cache")
+    outdir = tmp_path / "out"
+    raw = run_job(job, outdir, env=env, workdir=tmp_path)
+    problems = check_numbers(job.stem, raw, outdir, read_numbers()[job.stem])
+    assert not problems, "\n".join(problems[:20])
+
+
+@pytest.mark.engines
+def test_portable_environment_switches_the_wide_kernels_off(tmp_path):
+    """numpy really runs without its dispatched kernels above the baseline in that environment."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, **portable_environment(tmp_path)}
+    code = "from numpy._core import _multiarray_umath as m; print(m.__cpu_features__)"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    features = eval(out.stdout)  # a dict literal of feature name -> bool
+    for name in env.get("NPY_DISABLE_CPU_FEATURES", "").split():
+        assert not features.get(name), f"{name} still on"
+    assert env["NUMBA_CPU_NAME"] == "generic"
 
 
 @pytest.mark.engines
 @pytest.mark.usefixtures("fake_services")  # the fetch-* entries run too
-@pytest.mark.parametrize("engine", ENGINES)
-def test_conformance_list_passes(engine, tmp_path):
-    result = run_cwltest(engine, LIST, tmp_path, "-j", "2")
+def test_toil_matches_the_reference_run_byte_for_byte(reference, tmp_path):
+    result = run_cwltest("toil", reference.local_list, tmp_path, "-j", "2")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "All tests passed" in result.stdout + result.stderr
 
 
 @pytest.mark.engines
+def test_local_list_checksums_every_float_product(reference):
+    """The machine-local list keeps its teeth: every float product by checksum."""
+    local = {e["id"]: e for e in read_list(reference.local_list)}
+    assert sorted(local) == sorted(j.stem for j in JOBS)
+    for stem, entry in local.items():
+        files = [f for v in entry["output"].values() for f in expected_files(v)]
+        for f in files:
+            name = f["basename"]
+            software = SOFTWARE_TAG in entry["tags"] and name.endswith(".json")
+            if not name.endswith(VARYING_SUFFIXES) and not software:
+                assert "checksum" in f, f"{stem}: {name}"
+
+
+@pytest.mark.engines
 def test_cwltest_catches_a_wrong_checksum(tmp_path):
-    """The list really checks products: a changed checksum makes cwltest fail."""
-    entries = [e for e in read_list() if "network" not in e["tags"]][:1]
-    for value in entries[0]["output"].values():
-        if isinstance(value, dict) and "checksum" in value:
-            value["checksum"] = "sha1$" + "0" * 40
-            break
+    """The committed list really checks products: a changed checksum makes cwltest fail."""
+    entries = [
+        e
+        for e in read_list()
+        if "network" not in e["tags"]
+        and any("checksum" in f for v in e["output"].values() for f in expected_files(v))
+    ][:1]
+    assert entries, "no entry with a checksummed product"
+    files = [f for v in entries[0]["output"].values() for f in expected_files(v)]
+    next(f for f in files if "checksum" in f)["checksum"] = "sha1$" + "0" * 40
     for e in entries:  # paths relative to the copy
         e["tool"] = str((LIST.parent / e["tool"]).resolve())
         e["job"] = str((LIST.parent / e["job"]).resolve())
@@ -114,3 +200,38 @@ def test_cwltest_catches_a_wrong_checksum(tmp_path):
     result = run_cwltest("cwltool", bad, tmp_path)
     assert result.returncode != 0
     assert "checksums do not match" in result.stdout + result.stderr
+
+
+@pytest.mark.engines
+def test_numbers_catch_a_changed_value(reference, tmp_path):
+    """The committed numbers really check products: 1e-6 off fails, last-bit noise passes."""
+    stem = "create-atmospheric-model"
+    raw = reference.runs[stem]
+    expected = read_numbers()[stem]
+    assert check_numbers(stem, raw, reference.outdir(stem), expected) == []
+    name = "model_profile.ecsv"
+    outdir = tmp_path / stem
+    shutil.copytree(reference.outdir(stem), outdir)
+    moved = json.loads(json.dumps(raw).replace(str(reference.outdir(stem)), str(outdir)))
+    from astropy.table import Table
+
+    original = Table.read(outdir / name, format="ascii.ecsv")
+    for factor, fails in ((1 + 1e-6, True), (1 + 1e-14, False)):
+        table = original.copy()
+        table["density"][7] *= factor
+        table.write(outdir / name, format="ascii.ecsv", overwrite=True)
+        problems = check_numbers(stem, moved, outdir, expected)
+        assert bool(problems) == fails, (factor, problems)
+        if fails:
+            assert any("density" in p for p in problems), problems
+
+
+def test_tolerances_are_looked_up_per_quantity():
+    muon = product_numbers.tolerance_for("muon-throughput/muon_throughput.ecsv", "columns/mean")
+    assert muon.rtol == 1e-6
+    fit = product_numbers.tolerance_for("create-atmospheric-model/model_layer_fit.ecsv", "a")
+    assert fit.rtol == 1e-6
+    printed = product_numbers.tolerance_for("x/atmprof_a.dat", "numbers")
+    assert printed == product_numbers.PRINTED
+    default = product_numbers.tolerance_for("create-mdp/mdp.ecsv", "columns/number_density")
+    assert default == product_numbers.DEFAULT
