@@ -6,9 +6,9 @@ checkpoint (``CALIBPIPE_TEST_KILL_AT`` / ``CALIBPIPE_TEST_STOP_AT``, read by out
 
 import os
 import signal
-import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -71,11 +71,15 @@ def test_stale_temporaries_of_dead_runs_go_live_ones_stay(tmp_path):
         dead = tmp_path / _tmpdir_name(_dead_pid())
         live = tmp_path / _tmpdir_name(sleeper.pid, owner="ingest-meteo")
         remote = tmp_path / _tmpdir_name(_dead_pid(), host="another-node.example")
+        old_remote = tmp_path / _tmpdir_name(_dead_pid(), host="c0ffee123456")  # a container
         earlier_self = tmp_path / _tmpdir_name(os.getpid())  # e.g. pid 1 in a container again
         unrelated = tmp_path / ".calibpipe-tmp-notes"  # not a name this module makes
-        for d in (dead, live, remote, earlier_self, unrelated):
+        for d in (dead, live, remote, old_remote, earlier_self, unrelated):
             d.mkdir()
             (d / "model_profile.ecsv").write_text("partial")
+        week_ago = time.time() - outputs.FOREIGN_STALE_AFTER_S - 60
+        os.utime(old_remote, (week_ago, week_ago))
+        os.utime(remote, (week_ago + 120, week_ago + 120))  # other host, 6 days 23:59 old
         own = outputs.make_temporary_directory(tmp_path, "db-upload")  # removes the stale ones
         assert sorted(temporaries(tmp_path)) == sorted([live, remote, own, unrelated])
         assert outputs.remove_stale_temporaries(tmp_path) == []  # own live directory stays
@@ -90,9 +94,7 @@ def test_outputset_commits_from_one_hidden_directory_and_removes_it(tmp_path):
     out = outputs.OutputSet(tmp_path, owner="create-mdp")
     a, b = out.path("a.ecsv"), out.path("b.json")
     assert a.parent == b.parent and a.parent.parent == tmp_path and a.name == "a.ecsv"
-    assert a.parent.name.startswith(
-        f".calibpipe-tmp-create-mdp-{os.getpid()}@{socket.gethostname()}"
-    )
+    assert a.parent.name.startswith(f".calibpipe-tmp-create-mdp-{os.getpid()}@{outputs._host()}-")
     a.write_text("a")
     b.write_text("b")
     assert [p.name for p in tmp_path.iterdir()] == [a.parent.name]  # nothing visible yet

@@ -12,9 +12,10 @@ directory (same file system, so :func:`os.replace` stays atomic), named
 (success or failure). A run killed by a signal (``kill -9``, an out-of-memory
 kill, a batch system's time limit) cannot; the next run that writes into the
 same directory removes the directories whose process is gone: those of this
-host whose pid is no longer alive. Directories of live runs (another step
-writing into the same directory at the same time) and of other hosts (a
-shared file system) are left alone.
+host whose pid is no longer alive, and those of other hosts (a shared file
+system, a container with its own host name) untouched for a week. Directories
+of live runs (another step writing into the same directory at the same time)
+are left alone.
 
 For the tests, ``CALIBPIPE_TEST_KILL_AT=N`` makes the process SIGKILL itself
 (``CALIBPIPE_TEST_STOP_AT=N``: SIGSTOP) at the N-th write checkpoint
@@ -29,6 +30,7 @@ import shutil
 import signal
 import socket
 import tempfile
+import time
 from pathlib import Path
 
 from .errors import UsageError
@@ -65,6 +67,9 @@ _TMP_NAME = re.compile(
     r"^\.calibpipe-tmp-(?P<owner>[A-Za-z0-9_-]+?)-(?P<pid>\d+)@(?P<host>[A-Za-z0-9._-]+)"
     r"-[A-Za-z0-9_]+$"
 )
+#: age [s] after which the temporary directory of another host is taken as left by a
+#: killed run (a container has its own host name; no step runs for a week)
+FOREIGN_STALE_AFTER_S = 7 * 86400
 #: temporary directories made by this process and not yet removed (live)
 _OWN_DIRS = set()
 #: number of write checkpoints passed in this process (see CALIBPIPE_TEST_KILL_AT)
@@ -99,10 +104,17 @@ def _pid_alive(pid):
 
 
 def _is_stale(entry, host):
-    """Whether ``entry`` is the temporary directory of a dead run on this host."""
+    """Whether ``entry`` is the temporary directory of a dead run on this host (or, from
+    another host or container, untouched for :data:`FOREIGN_STALE_AFTER_S`)."""
     match = _TMP_NAME.match(entry.name)
-    if match is None or match["host"] != host or not entry.is_dir(follow_symlinks=False):
+    if match is None or not entry.is_dir(follow_symlinks=False):
         return False
+    if match["host"] != host:  # its process cannot be looked up from here: by age only
+        try:
+            age = time.time() - entry.stat(follow_symlinks=False).st_mtime
+        except OSError:
+            return False
+        return age > FOREIGN_STALE_AFTER_S
     pid = int(match["pid"])
     if pid == os.getpid():  # ours if made by this process; else left by an earlier one (pid 1..)
         return os.path.abspath(entry.path) not in _OWN_DIRS
@@ -112,8 +124,9 @@ def _is_stale(entry, host):
 def remove_stale_temporaries(directory):
     """Remove the temporary directories that killed runs left in ``directory``.
 
-    Only directories named by this module, made on this host by a process that no
-    longer exists, are removed. Returns their paths.
+    Only directories named by this module are removed: made on this host by a process
+    that no longer exists, or on another host and untouched for a week. Returns their
+    paths.
     """
     host = _host()
     try:
