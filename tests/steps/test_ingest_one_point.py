@@ -175,3 +175,30 @@ def test_edge_of_a_larger_grid_uses_its_spacing():
     assert select_grid_points(lats, lons, 29.1, -17.8, "nearest", "f")[0].tolist() == [0]
     with pytest.raises(Exception, match="more than half the grid step of 0.25 deg"):
         select_grid_points(lats, lons, 29.2, -17.8, "nearest", "f")
+
+
+@pytest.mark.parametrize(("lat", "accepted"), [(28.75, True), (29.0, False)])
+def test_one_point_era5_grib1_without_increments_uses_the_nominal_step(tmp_path, lat, accepted):
+    """GRIB 1 keeps stale increments when they are flagged as not given: ERA5's 0.25 deg."""
+    from meteo_model import write_grib
+
+    from calibpipe_tasks.errors import InputDataError
+    from calibpipe_tasks.io.grib_meteo import read_grib_meteo
+
+    path = tmp_path / "era5_point.grib"
+    times, levels = samples.ERA5_TIMES[:2], samples.ERA5_LEVELS[::-1]
+    lats, lons = np.array([lat]), np.array([342.0])
+    fields = samples.era5_fields(times, lats, lons, levels)
+    write_grib(path, fields, times, lats, lons, levels, "era5", edition=1, increments=None)
+    window = (times[0], times[-1])
+    if not accepted:
+        with pytest.raises(InputDataError, match="more than half the grid step of 0.25 deg"):
+            read_grib_meteo(path, NORTH.latitude_deg, NORTH.longitude_deg, "nearest", *window)
+        return
+    read = read_grib_meteo(path, NORTH.latitude_deg, NORTH.longitude_deg, "nearest", *window)
+    assert read.grid_step == (0.25, 0.25) and read.source == "ERA5"
+    assert (read.latitude.tolist(), read.longitude.tolist()) == ([28.75], [-18.0])
+    # one value per message: GRIB 1 keeps it as its reference value (IBM float, ~1e-6 relative)
+    np.testing.assert_allclose(
+        read.temperature[:, :, 0], fields["temperature"][:, :, 0, 0], rtol=1e-5
+    )
