@@ -81,3 +81,10 @@ def test_with_xdist_the_controller_checks_once(pytester):
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert result.stdout.str().count("clean tree check failed") == 1
     result.assert_outcomes(passed=2)
+
+
+def test_the_check_can_be_switched_off(pytester, monkeypatch):
+    monkeypatch.setenv("CALIBPIPE_NO_CLEAN_TREE_CHECK", "1")
+    _checkout(pytester, DIRTY)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.OK
