@@ -59,6 +59,8 @@ def ensure_calibpipe():
 
 
 def timed(cmd, **kwargs):
+    # in WORK: ctapipe tools (ctapipe-process, ctao-calibpipe's) write <Tool>.provenance.log there
+    kwargs.setdefault("cwd", WORK)
     start = time.perf_counter()
     result = subprocess.run(cmd, capture_output=True, text=True, **kwargs)
     elapsed = time.perf_counter() - start

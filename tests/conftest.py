@@ -1,4 +1,7 @@
-"""Shared test fixtures: offline astropy, the venv's bin/ first on PATH, an in-process CLI."""
+"""Shared test fixtures: offline astropy, the venv's bin/ first on PATH, an in-process CLI.
+
+Also the session check that a run leaves the git checkout clean (:mod:`clean_tree`).
+"""
 
 import os
 import sys
@@ -12,6 +15,11 @@ DATA = ROOT / "tests" / "data"
 CWL_DIR = ROOT / "cwl"
 # tests/cwl/make_conformance.py (the conformance list) is used by the container stage too
 sys.path.insert(0, str(ROOT / "tests" / "cwl"))
+
+# a test run must leave `git status --porcelain` unchanged (tests/clean_tree.py)
+from clean_tree import pytest_sessionfinish, pytest_sessionstart  # noqa: E402, F401
+
+pytest_plugins = ["pytester"]
 
 # CWL engines run tools with a clean environment in which only PATH passes through:
 # the venv's bin/ (calibpipe-tasks, cwltool, toil-cwl-runner) must come first.

@@ -78,7 +78,10 @@ inputs:
       - type: enum
         symbols: [nearest, box]
     label: Grid point selection
-    doc: The grid point nearest to the site (default) or the 2x2 box of points around it.
+    doc: >-
+      The grid point nearest to the site (default; a site outside the file's grid is taken
+      within half a grid step of its edge, e.g. a one-point extraction) or the 2x2 box of
+      points around it.
     inputBinding:
       prefix: --grid-selection
 

@@ -60,7 +60,7 @@ class StepContext:
     def __init__(self, name, output_dir):
         self.name = name
         self.output_dir = Path(output_dir)
-        self.outputs = OutputSet(self.output_dir)
+        self.outputs = OutputSet(self.output_dir, owner=name)
         self.inputs = []
         self.extra_provenance = {}
 

@@ -46,6 +46,39 @@ ERA5_LATS = np.array([29.0, 28.75, 28.5])
 ERA5_LONS = np.array([-18.0, -17.75, -17.5])
 
 
+#: CTAO's GDAS extraction for La Palma: one grid point, 29 N 18 W (342 E), 23 levels
+ONE_POINT_GDAS = (29.0, 342.0, GDAS_LEVELS[:23])
+
+
+def write_one_point_gdas(path, increments=(1.0, 1.0), times=GDAS_TIMES):
+    """A one-point GDAS GRIB2 file like CTAO's extraction (not committed: tests write it).
+
+    ``increments=None`` marks the grid increments as not given. Returns the model fields.
+    """
+    lat, lon, levels = ONE_POINT_GDAS
+    lats, lons = np.array([lat]), np.array([lon])
+    fields = truth(times, lats, lons, levels)
+    write_grib(path, fields, times, lats, lons, levels, "gdas", increments=increments)
+    return fields
+
+
+def write_one_point_era5(path, lat, lon, times=ERA5_TIMES, grib_increments=None):
+    """A one-point ERA5 netCDF file (new CDS layout); ``grib_increments`` (lat, lon) [deg]
+    become the ``GRIB_j/iDirectionIncrementInDegrees`` attributes of the variables."""
+    import netCDF4
+
+    levels = ERA5_LEVELS[::-1]
+    lats, lons = np.array([lat]), np.array([lon])
+    fields = era5_fields(times, lats, lons, levels)
+    write_era5_netcdf_new(path, fields, times, lats, lons, levels)
+    if grib_increments is not None:
+        with netCDF4.Dataset(path, "a") as ds:
+            for name in ("z", "t", "r"):
+                ds[name].GRIB_jDirectionIncrementInDegrees = float(grib_increments[0])
+                ds[name].GRIB_iDirectionIncrementInDegrees = float(grib_increments[1])
+    return fields
+
+
 def era5_fields(times, lats=ERA5_LATS, lons=ERA5_LONS, levels=ERA5_LEVELS):
     """Model fields on ERA5 levels (decreasing pressure) for the given times."""
     return truth(times, lats, lons, levels)

@@ -156,7 +156,11 @@ def truth(times, lats, lons, levels_hpa):
 # ---------------------------------------------------------------------------- GRIB writers
 
 
-def _grib_grid(h, lats, lons):
+def _grib_grid(h, lats, lons, increments=None):
+    """Set a regular lat/lon grid; ``increments`` (lat, lon) [deg] for one-point axes.
+
+    A one-point grid without ``increments`` has its increments marked as not given.
+    """
     from eccodes import codes_set
 
     codes_set(h, "Ni", lons.size)
@@ -165,12 +169,17 @@ def _grib_grid(h, lats, lons):
     codes_set(h, "latitudeOfLastGridPointInDegrees", float(lats[-1]))
     codes_set(h, "longitudeOfFirstGridPointInDegrees", float(lons[0]))
     codes_set(h, "longitudeOfLastGridPointInDegrees", float(lons[-1]))
-    codes_set(h, "iDirectionIncrementInDegrees", float(abs(lons[1] - lons[0])))
-    codes_set(h, "jDirectionIncrementInDegrees", float(abs(lats[1] - lats[0])))
+    if increments is None and lats.size > 1 and lons.size > 1:
+        increments = (abs(lats[1] - lats[0]), abs(lons[1] - lons[0]))
+    if increments is None:
+        codes_set(h, "ijDirectionIncrementGiven", 0)
+    else:
+        codes_set(h, "iDirectionIncrementInDegrees", float(increments[1]))
+        codes_set(h, "jDirectionIncrementInDegrees", float(increments[0]))
     codes_set(h, "jScansPositively", int(lats[-1] > lats[0]))
 
 
-def write_grib(path, fields, times, lats, lons, levels, kind, edition=2, bits=16):
+def write_grib(path, fields, times, lats, lons, levels, kind, edition=2, bits=16, increments=None):
     """Write a GRIB file with one message per (time, variable, level).
 
     Parameters
@@ -181,6 +190,8 @@ def write_grib(path, fields, times, lats, lons, levels, kind, edition=2, bits=16
         Grid axes as they go into the file (lats north to south, lons in the file's convention).
     kind : {"gdas", "era5"}
         GDAS: centre kwbc, gh [gpm]; ERA5: centre ecmf, z [m2 s-2].
+    increments : (float, float), optional
+        Grid increments (lat, lon) [deg] to write for a one-point grid (see :func:`_grib_grid`).
     """
     from eccodes import (
         codes_grib_new_from_samples,
@@ -213,7 +224,7 @@ def write_grib(path, fields, times, lats, lons, levels, kind, edition=2, bits=16
                     codes_set(h, "dataDate", date)
                     codes_set(h, "dataTime", hhmm)
                     codes_set(h, "stepRange", "0")
-                    _grib_grid(h, np.asarray(lats), np.asarray(lons))
+                    _grib_grid(h, np.asarray(lats), np.asarray(lons), increments)
                     codes_set(h, "bitsPerValue", bits)
                     codes_set_values(
                         h, np.ascontiguousarray(fields[name][it, il], dtype=float).ravel()

@@ -39,6 +39,10 @@ VARIABLES = {
     "r": ("relative_humidity", "relative_humidity"),
 }
 DATASET = "ECMWF ERA5 reanalysis on pressure levels (reanalysis-era5-pressure-levels)"
+#: ERA5's grid step on the CDS's default grid [deg], for a one-point file without metadata
+NOMINAL_STEP = 0.25
+#: attributes of the new CDS layout's variables that give the grid increments [deg]
+STEP_ATTRIBUTES = ("GRIB_jDirectionIncrementInDegrees", "GRIB_iDirectionIncrementInDegrees")
 
 
 def _find(ds, names, what, path):
@@ -68,6 +72,21 @@ def _times(ds, name, path):
     except (ValueError, TypeError) as err:
         raise InputDataError(path, f"time coordinate {name}: {err}") from None
     return np.array([np.datetime64(d.replace(tzinfo=None), "s") for d in np.atleast_1d(dates)])
+
+
+def _grid_steps(ds, lats, lons):
+    """Latitude and longitude steps [deg]: the GRIB increments kept as attributes of ``z``
+    (new CDS layout), else the coordinate spacing, else ERA5's nominal 0.25 degree."""
+    steps = []
+    for attribute, axis in zip(STEP_ATTRIBUTES, (lats, lons), strict=True):
+        try:
+            value = float(getattr(ds.variables["z"], attribute))
+        except (AttributeError, TypeError, ValueError):
+            value = np.nan
+        if not 0 < value <= 360:
+            value = float(np.abs(np.diff(axis)).min()) if axis.size > 1 else NOMINAL_STEP
+        steps.append(value)
+    return tuple(steps)
 
 
 def _read_variable(ds, name, dims, time_slice, lat_slice, lon_slice, path):
@@ -184,7 +203,8 @@ def _read(ds, path, site_lat, site_lon, mode, start, end):
     check_pressure_axis(path, levels)
     lats = np.asarray(ds.variables[names["lat"]][:], dtype=float)
     lons = np.asarray(ds.variables[names["lon"]][:], dtype=float)
-    lat_i, lon_i = select_grid_points(lats, lons, site_lat, site_lon, mode, path)
+    steps = _grid_steps(ds, lats, lons)
+    lat_i, lon_i = select_grid_points(lats, lons, site_lat, site_lon, mode, path, steps)
 
     in_window = np.nonzero((times >= start) & (times <= end))[0]
     if in_window.size == 0:
@@ -213,6 +233,7 @@ def _read(ds, path, site_lat, site_lon, mode, start, end):
         latitude=lats[jj.ravel()],
         longitude=wrap_longitude(lons[ii.ravel()]),
         **{k: v[order] for k, v in out.items()},
+        grid_step=steps,
     )
     fields = normalise_levels(fields)
     check_fields(fields)

@@ -45,6 +45,9 @@ CENTRES = {
     "ecmf": ("ERA5", "ECMWF ERA5 reanalysis on pressure levels (reanalysis-era5-pressure-levels)"),
 }
 VARIABLES = ("geopotential_height", "temperature", "relative_humidity")
+#: grid step [deg] of a centre's product, for a grid whose increments are not given
+#: (a one-point extraction): GDAS ds083.2 1 degree, ERA5 on the CDS's default 0.25 degree
+NOMINAL_STEPS = {"kwbc": 1.0, "ecmf": 0.25}
 
 
 def _time_key(dt64):
@@ -74,6 +77,19 @@ def _grid_axes(h, path):
         span = (lon2 - lon1) % 360.0
     lons = lon1 + (np.arange(ni) * span / (ni - 1) if ni > 1 else np.zeros(1))
     return ni, lats, lons
+
+
+def _grid_steps(h, centre):
+    """Latitude and longitude steps [deg] of a message's grid: its increments when given."""
+    from eccodes import codes_get
+
+    given = codes_get(h, "ijDirectionIncrementGiven")
+    steps = []
+    for key in ("jDirectionIncrementInDegrees", "iDirectionIncrementInDegrees"):
+        value = codes_get(h, key, float) if given else None
+        valid = value is not None and 0 < value <= 360
+        steps.append(value if valid else NOMINAL_STEPS.get(centre))
+    return tuple(steps)
 
 
 def read_grib_meteo(path, site_lat, site_lon, mode, start, end):
@@ -141,8 +157,9 @@ def read_grib_meteo(path, site_lat, site_lon, mode, start, end):
                     if grid is None:
                         centre = codes_get(h, "centre")
                         ni, lats, lons = _grid_axes(h, path)
+                        steps = _grid_steps(h, centre)
                         lat_i, lon_i = select_grid_points(
-                            lats, lons, site_lat, site_lon, mode, path
+                            lats, lons, site_lat, site_lon, mode, path, steps
                         )
                         jj, ii = np.meshgrid(lat_i, lon_i, indexing="ij")
                         index = (jj * ni + ii).ravel().tolist()
@@ -173,10 +190,10 @@ def read_grib_meteo(path, site_lat, site_lon, mode, start, end):
         ) from None
     if not keys:
         return None
-    return _assemble(path, centre, keys, np.array(chunks), points)
+    return _assemble(path, centre, keys, np.array(chunks), points, steps)
 
 
-def _assemble(path, centre, keys, values, points):
+def _assemble(path, centre, keys, values, points, steps=None):
     """Arrange the decoded messages on (time, level, point) and check completeness."""
     when = np.array([k[0] for k in keys], dtype=np.int64)
     names = np.array([k[1] for k in keys])
@@ -224,6 +241,7 @@ def _assemble(path, centre, keys, values, points):
         geopotential_height=cube[0],
         temperature=cube[1],
         relative_humidity=cube[2],
+        grid_step=steps,
     )
     fields = normalise_levels(fields)
     check_fields(fields)

@@ -87,8 +87,12 @@ def wrap_longitude(lon):
     return (np.asarray(lon, dtype=float) + 180.0) % 360.0 - 180.0
 
 
-def _axis_neighbours(axis, value, path, name, mode, periodic=False):
-    """Indices into ``axis`` (1-D, monotonic) of the nearest node or the two enclosing nodes."""
+def _axis_neighbours(axis, value, path, name, mode, periodic=False, step=None):
+    """Indices into ``axis`` (1-D, monotonic) of the nearest node or the two enclosing nodes.
+
+    A value outside the axis is accepted by ``nearest`` when it lies within half a grid
+    step (``step``, or the axis spacing if not given) of the edge node.
+    """
     axis = np.asarray(axis, dtype=float)
     if periodic:
         offsets = wrap_longitude(axis - value)  # signed distance of each node from the value
@@ -99,16 +103,7 @@ def _axis_neighbours(axis, value, path, name, mode, periodic=False):
     below = np.nonzero(offsets <= 0)[0]
     above = np.nonzero(offsets >= 0)[0]
     if below.size == 0 or above.size == 0:
-        step = np.abs(np.diff(axis)).min() if axis.size > 1 else 0.0
-        # a point within half a grid step outside the edge still has a nearest node
-        if mode == "nearest" and np.abs(offsets).min() <= step / 2:
-            return np.array([int(np.argmin(np.abs(offsets)))])
-        shown = wrap_longitude(axis) if periodic else axis
-        raise InputDataError(
-            path,
-            f"site {name} {value:.4f} is outside the file's grid "
-            f"({name} {shown.min():g} to {shown.max():g})",
-        )
+        return _beyond_edge(axis, offsets, value, path, name, mode, periodic, step)
     lo = below[np.argmax(offsets[below])]  # closest node at or below
     hi = above[np.argmin(offsets[above])]  # closest node at or above
     if mode == "nearest":
@@ -121,7 +116,32 @@ def _axis_neighbours(axis, value, path, name, mode, periodic=False):
     return np.sort(np.array([lo, hi]))
 
 
-def select_grid_points(latitudes, longitudes, site_lat, site_lon, mode, path):
+def _beyond_edge(axis, offsets, value, path, name, mode, periodic, step):
+    """The edge node for ``nearest`` if within half a grid step, else the refusal."""
+    if step is None:
+        step = np.abs(np.diff(axis)).min() if axis.size > 1 else 0.0
+    edge = int(np.argmin(np.abs(offsets)))
+    distance = abs(float(offsets[edge]))
+    if mode == "nearest" and step > 0 and distance <= step / 2 + 1e-9:
+        return np.array([edge])
+    shown = wrap_longitude(axis) if periodic else axis
+    problem = (
+        f"site {name} {value:.4f} is outside the file's grid "
+        f"({name} {shown.min():g} to {shown.max():g})"
+    )
+    if mode != "nearest":
+        problem += f": --grid-selection {mode} needs grid points on both sides of the site"
+    elif step > 0:
+        problem += (
+            f" by {distance:.4f} deg, more than half the grid step of {step:g} deg"
+            " (--grid-selection nearest accepts up to half a step)"
+        )
+    else:
+        problem += " and the grid step is unknown"
+    raise InputDataError(path, problem)
+
+
+def select_grid_points(latitudes, longitudes, site_lat, site_lon, mode, path, steps=None):
     """Grid points of a regular latitude/longitude grid to keep for a site.
 
     Parameters
@@ -135,6 +155,10 @@ def select_grid_points(latitudes, longitudes, site_lat, site_lon, mode, path):
         ``box``: the 2 x 2 nodes surrounding the site.
     path : path-like
         The file (for error messages).
+    steps : (float or None, float or None), optional
+        The grid step in latitude and longitude [deg] from the file's metadata; None:
+        the spacing of the axes. ``nearest`` accepts a site outside the grid within
+        half a step of its edge (e.g. a one-point extraction), ``box`` never does.
 
     Returns
     -------
@@ -150,9 +174,10 @@ def select_grid_points(latitudes, longitudes, site_lat, site_lon, mode, path):
     global_lon = lon_axis.size > 1 and np.isclose(
         np.abs(np.diff(lon_axis)).min() * lon_axis.size, 360.0
     )
-    lat_index = _axis_neighbours(latitudes, site_lat, path, "latitude", mode)
+    lat_step, lon_step = steps if steps is not None else (None, None)
+    lat_index = _axis_neighbours(latitudes, site_lat, path, "latitude", mode, step=lat_step)
     lon_index = (
-        _axis_neighbours(lon_axis, site_lon, path, "longitude", mode, periodic=True)
+        _axis_neighbours(lon_axis, site_lon, path, "longitude", mode, periodic=True, step=lon_step)
         if not global_lon
         else _global_lon_neighbours(lon_axis, site_lon, mode)
     )
@@ -169,6 +194,19 @@ def _global_lon_neighbours(lon_axis, site_lon, mode):
     if lo == hi:
         hi = (lo + 1) % lon_axis.size
     return np.array(sorted({lo, hi}))
+
+
+#: mean Earth radius R1 = (2a + b) / 3 of GRS 80 [km] (Moritz 2000, J. Geodesy 74, 128)
+EARTH_MEAN_RADIUS_KM = 6371.0088
+
+
+def great_circle_km(lat1, lon1, lat2, lon2):
+    """Great-circle distance [km] between points given in degrees (on the mean sphere)."""
+    import astropy.units as u
+    from astropy.coordinates import angular_separation
+
+    separation = angular_separation(lon1 * u.deg, lat1 * u.deg, lon2 * u.deg, lat2 * u.deg)
+    return separation.to_value(u.rad) * EARTH_MEAN_RADIUS_KM
 
 
 @dataclass
@@ -191,6 +229,8 @@ class MeteoFields:
         The selected grid points [deg], longitude in [-180, 180), shape (np,).
     geopotential_height, temperature, relative_humidity : ndarray
         Fields [m], [K], [%] of shape (nt, nl, np).
+    grid_step : (float, float) or None
+        The grid step in latitude and longitude [deg] (file metadata or axis spacing).
     """
 
     path: str
@@ -203,6 +243,7 @@ class MeteoFields:
     geopotential_height: np.ndarray
     temperature: np.ndarray
     relative_humidity: np.ndarray
+    grid_step: tuple | None = None
     variables: tuple = field(
         default=("geopotential_height", "temperature", "relative_humidity"), repr=False
     )

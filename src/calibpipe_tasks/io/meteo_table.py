@@ -19,7 +19,9 @@ column                 unit    content
 Table meta: ``site`` (name), ``site_latitude``, ``site_longitude`` [deg],
 ``site_altitude`` [m], ``data_source`` (``GDAS`` or ``ERA5``), ``dataset``,
 ``window_start``/``window_end`` (ISO UTC), ``window`` (``astronomical night`` or
-``explicit``), ``grid_selection`` (``nearest`` or ``box``), ``input_files`` (basenames).
+``explicit``), ``grid_selection`` (``nearest`` or ``box``), ``grid_point_distance_km``
+(site to the nearest selected grid point, great circle), ``grid_step_deg`` ([latitude,
+longitude] step of the file's grid), ``input_files`` (basenames).
 
 :func:`combine_fields`, :func:`build_meteo_table` and :func:`write_meteo_table` make
 the table from the readers' :class:`~.meteo_fields.MeteoFields`.
@@ -154,6 +156,7 @@ def combine_fields(fields_list):
         latitude=first.latitude,
         longitude=first.longitude,
         **merged,
+        grid_step=first.grid_step,
     )
 
 

@@ -4,10 +4,13 @@ Reads one or more local files of
   * GDAS/FNL analyses (NCAR ds083.2 style GRIB2: gh, t, r on isobaric levels),
   * ERA5 pressure levels as GRIB (edition 1 or 2) or netCDF (classic or new CDS layout),
 the format detected from each file's content, keeps the grid point nearest to the
-site (``--grid-selection nearest``) or the 2 x 2 points around it (``box``) and
-the times inside the window, and writes ``meteo.ecsv``: one row per time, grid
-point and pressure level with geopotential height, geometric altitude (WGS84
-latitude-dependent gravity), temperature and relative humidity.
+site (``--grid-selection nearest``; a site outside the file's grid is accepted
+within half a grid step of its edge, e.g. for a one-point extraction) or the
+2 x 2 points around it (``box``) and the times inside the window, and writes
+``meteo.ecsv``: one row per time, grid point and pressure level with geopotential
+height, geometric altitude (WGS84 latitude-dependent gravity), temperature and
+relative humidity. The log and the table meta give the distance from the site to
+the grid point.
 
 The window is by default the astronomical night (Sun below -18 degrees) that
 starts in the evening of ``--date`` at the site; ``--start``/``--end`` give an
@@ -113,6 +116,28 @@ def _read(path, fmt, site, selection, start, end):
     return reader(path, site.latitude_deg, site.longitude_deg, selection, start, end)
 
 
+def _grid_point_distance(fields, site, selection):
+    """Log and return the distance [km] from the site to the nearest selected grid point."""
+    import logging
+
+    import numpy as np
+
+    from ..io.meteo_fields import great_circle_km, wrap_longitude
+
+    km = great_circle_km(site.latitude_deg, site.longitude_deg, fields.latitude, fields.longitude)
+    k = int(np.argmin(km))
+    d_lat = fields.latitude[k] - site.latitude_deg
+    d_lon = float(wrap_longitude(fields.longitude[k] - site.longitude_deg))
+    step = "unknown" if fields.grid_step is None else "{:g} x {:g} deg".format(*fields.grid_step)
+    which = "grid point" if selection == "nearest" else f"nearest of the {km.size} grid points"
+    logging.getLogger(__name__).info(
+        "%s %g N %g E is %.2f km from the site (offset %+.4f deg in latitude, %+.4f deg in "
+        "longitude; grid step %s)",
+        which, fields.latitude[k], fields.longitude[k], km[k], d_lat, d_lon, step,
+    )  # fmt: skip
+    return round(float(km[k]), 3)
+
+
 def run(args, ctx):
     import numpy as np
 
@@ -145,8 +170,11 @@ def run(args, ctx):
         "window_end": end.isoformat(),
         "window": "astronomical night" if args.date is not None else "explicit",
         "grid_selection": args.grid_selection,
+        "grid_point_distance_km": _grid_point_distance(fields, site, args.grid_selection),
         "input_files": [p.name for p in paths],
     }
+    if fields.grid_step is not None:
+        meta["grid_step_deg"] = [float(v) for v in fields.grid_step]
     table = build_meteo_table(fields, meta)
     write_meteo_table(table, ctx.output(FILENAME))
     ctx.extra_provenance.update(
