@@ -106,11 +106,11 @@ def sample(request):
         default_reference_dir() / f"reference_atmo_model_v0_{reference_name}.ecsv"
     )
     products = compute_model(meteo, reference, CO2_PPM, np.array([350.0, 550.0]))
-    return meteo, products.profile
+    return meteo, products.profile, products.layer_fit
 
 
 def test_refractive_index_is_ciddor_of_the_profile_columns(sample):
-    _, profile = sample
+    _, profile, _ = sample
     expected = ciddor_n_minus_1(
         profile.meta["refractive_index_wavelength_nm"],
         profile["pressure"].quantity.to_value("Pa"),
@@ -132,7 +132,7 @@ def _inside(profile, levels):
 
 
 def test_temperature_is_the_night_mean_inside_the_data(sample):
-    meteo, profile = sample
+    meteo, profile, _ = sample
     levels = night_mean_levels(meteo)
     h, inside = _inside(profile, levels)
     lo = levels["altitude_m"] >= profile.meta["observation_level_km"] * 1e3
@@ -144,7 +144,7 @@ def test_temperature_is_the_night_mean_inside_the_data(sample):
 
 
 def test_water_vapour_is_relative_humidity_times_saturation(sample):
-    meteo, profile = sample
+    meteo, profile, _ = sample
     levels = night_mean_levels(meteo)
     h, inside = _inside(profile, levels)
     lo = levels["altitude_m"] >= profile.meta["observation_level_km"] * 1e3
@@ -154,3 +154,15 @@ def test_water_vapour_is_relative_humidity_times_saturation(sample):
     expected = np.interp(h[inside], levels["altitude_m"][lo], xw_levels)
     got = np.asarray(profile["water_vapor_partial_pressure"], dtype=float)[inside]
     np.testing.assert_allclose(got, expected, rtol=RTOL_SATURATION)
+
+
+def test_the_products_layer_fit_is_continuous_at_its_boundaries(sample):
+    """CORSIKA's X(h) must not jump where the layers meet (the fit joins them)."""
+    from calibpipe_tasks.atmosphere.layer_fit import evaluate
+
+    _, _, fit = sample
+    bounds = np.asarray(fit["height_min"], dtype=float)
+    a, b, c = (np.asarray(fit[name], dtype=float) for name in "abc")
+    below = evaluate(bounds[1:] - 1e-9, bounds, a, b, c)
+    at = evaluate(bounds[1:], bounds, a, b, c)
+    assert np.abs(at / below - 1).max() < 1e-8
