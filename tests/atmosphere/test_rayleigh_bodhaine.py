@@ -16,7 +16,6 @@ emission altitude is known independently of the product.
 
 import numpy as np
 import pytest
-from colour.phenomena import rayleigh_optical_depth
 
 from calibpipe_tasks.atmosphere.gravity import gravity
 from calibpipe_tasks.atmosphere.model_products import compute_model
@@ -31,6 +30,20 @@ from .test_atmospheric_model import (
 )
 from .test_rayleigh import bucholtz_1962_optical_depth
 
+
+def _colour_rayleigh_optical_depth():
+    """colour-science's Bodhaine τ. colour sets numpy's print options to legacy="1.13" on
+    import, for the whole process, which changes how astropy writes floats (the ECSV
+    products of other tests in the same worker): import it, then put them back."""
+    options = np.get_printoptions()
+    try:
+        from colour.phenomena import rayleigh_optical_depth
+    finally:
+        np.set_printoptions(**options)
+    return rayleigh_optical_depth
+
+
+rayleigh_optical_depth = _colour_rayleigh_optical_depth()
 CO2_PPM = 314.0
 #: Bodhaine (Peck & Reeder n, Bodhaine F_air) vs Tomasi (Ciddor n, Bates F_K) in the
 #: total column: measured 0.06 % from 300 to 1000 nm, 0.23 % at 200 nm (where the
@@ -127,3 +140,7 @@ def test_a_layer_off_by_one_percent_is_detected(ussa_comparison):
         ratio = broken / truth
         column_ratio = broken.sum(axis=1) / truth.sum(axis=1)
         assert np.abs(ratio / column_ratio[:, None] - 1).max() > LAYER_RTOL_ABOVE_86_KM
+
+
+def test_importing_colour_left_numpy_printing_alone():
+    assert np.get_printoptions()["legacy"] is False
