@@ -144,3 +144,67 @@ def test_a_layer_off_by_one_percent_is_detected(ussa_comparison):
 
 def test_importing_colour_left_numpy_printing_alone():
     assert np.get_printoptions()["legacy"] is False
+
+
+# --- the samples of the CWL jobs: moist air, the meteorological levels as truth ----------
+#: between two levels the product takes T linear and ln p linear in altitude, which is not
+#: hydrostatic where the true profile bends (tropopause) between levels 1-5 km apart:
+#: measured per-layer deviations from the column's ratio up to 0.54 %. Water vapour moves
+#: Bodhaine's dry-air τ by ~0.09 x_w (per unit mass more molecules, each scattering 0.71x
+#: as much, Ciddor eq. 3 vs 1), < 0.06 % here (x_w <= 0.006).
+SAMPLE_LAYER_RTOL = 7e-3
+#: cumulative from the first level above ground: measured 0.26 % (Bodhaine vs Tomasi at
+#: 200 nm included)
+SAMPLE_CUMULATIVE_RTOL = 3e-3
+
+
+@pytest.mark.parametrize(
+    "meteo_name, reference_name",
+    [
+        ("meteo_north_era5like.ecsv", "ctao-north_winter"),
+        ("meteo_south_gdaslike.ecsv", "ctao-south_winter"),
+    ],
+)
+def test_sample_layers_between_meteorological_levels_match_bodhaine(meteo_name, reference_name):
+    """Emission altitudes at the night-mean altitudes of the isobaric levels: each layer's
+    Δp is two levels of the input table, independent of the product's column."""
+    from conftest import DATA
+
+    from calibpipe_tasks.io.meteo_table import read_meteo_table
+    from calibpipe_tasks.io.reference_atmosphere import (
+        default_reference_dir,
+        read_reference_model,
+    )
+
+    meteo = read_meteo_table(DATA / meteo_name)
+    reference = read_reference_model(
+        default_reference_dir() / f"reference_atmo_model_v0_{reference_name}.ecsv"
+    )
+    p_all = np.asarray(meteo["pressure"].quantity.to_value("Pa"))
+    z_all = np.asarray(meteo["altitude"].quantity.to_value("m"))
+    levels = np.unique(p_all)[::-1]
+    z = np.array([z_all[p_all == level].mean() for level in levels])
+    above = z > float(meteo.meta["site_altitude"])
+    z, p = z[above], levels[above]
+    wavelengths = np.arange(200.0, 1001.0, 50.0)
+    ext = compute_model(
+        meteo, reference, 418.0, wavelengths, emission_altitudes_km=z / 1e3
+    ).extinction
+    np.testing.assert_allclose(ext.emission_altitude_km * 1e3, z, rtol=0, atol=1e-6)
+    layers = np.diff(ext.optical_depth, axis=1)
+    # p exponential within a layer: z_c = z1 + H - Δz p2 / Δp, H = Δz / ln(p1/p2)
+    dz, dp = np.diff(z), p[:-1] - p[1:]
+    z_c = z[:-1] + dz / np.log(p[:-1] / p[1:]) - dz * p[1:] / dp
+    truth = rayleigh_optical_depth(
+        wavelengths[:, None] * 1e-7,
+        418.0,
+        pressure=dp,
+        latitude=float(meteo.meta["site_latitude"]),
+        altitude=z_c,
+    )
+    np.testing.assert_allclose(
+        np.cumsum(layers, axis=1), np.cumsum(truth, axis=1), rtol=SAMPLE_CUMULATIVE_RTOL
+    )
+    column_ratio = layers.sum(axis=1) / truth.sum(axis=1)
+    deviation = np.abs(layers / truth / column_ratio[:, None] - 1)
+    assert deviation.max() < SAMPLE_LAYER_RTOL
