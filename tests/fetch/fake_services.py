@@ -37,6 +37,7 @@ import base64
 import datetime
 import functools
 import json
+import math
 import re
 import socket
 import tempfile
@@ -367,10 +368,20 @@ class Handler(BaseHTTPRequestHandler):
             self._record("cds.execute", body)
             if self._injected("cds.execute") or not self._cds_authorised():
                 return None
+            if m.group(1) != "reanalysis-era5-pressure-levels":
+                return self._reply(404, {"title": "Process not found", "detail": m.group(1)})
             request = (body or {}).get("inputs") if isinstance(body, dict) else None
             problem = check_era5_request(request)
             if problem:
-                return self._reply(400, {"title": "Invalid request", "detail": problem})
+                return self._reply(
+                    400,
+                    {
+                        "type": "invalid request",
+                        "title": "Invalid request",
+                        "status": 400,
+                        "detail": problem,
+                    },
+                )
             job = encode_id({"dataset": m.group(1), "request": request})
             return self._reply(
                 201,
@@ -524,38 +535,132 @@ class Handler(BaseHTTPRequestHandler):
         return self._reply(200, data, "application/octet-stream", head=head)
 
 
+#: the 37 pressure levels of ERA5 as the CDS form of reanalysis-era5-pressure-levels
+#: spells them (strings, hPa)
+ERA5_LEVELS = ("1", "2", "3", "5", "7", "10", "20", "30", "50", "70", "100", "125", "150",
+               "175", "200", "225", "250", "300", "350", "400", "450", "500", "550", "600",
+               "650", "700", "750", "775", "800", "825", "850", "875", "900", "925", "950",
+               "975", "1000")  # fmt: skip
+#: product types of reanalysis-era5-pressure-levels
+ERA5_PRODUCT_TYPES = ("reanalysis", "ensemble_members", "ensemble_mean", "ensemble_spread")
+ERA5_KEYS = {"product_type", "variable", "pressure_level", "year", "month", "day", "time",
+             "area", "data_format", "download_format", "grid"}  # fmt: skip
+#: the 26 isobaric levels of the ds083.2 GRIB2 analyses [hPa]
+GDAS_LEVELS = ("1000", "975", "950", "925", "900", "850", "800", "750", "700", "650", "600",
+               "550", "500", "450", "400", "350", "300", "250", "200", "150", "100", "70",
+               "50", "30", "20", "10")  # fmt: skip
+#: keys of a GDEX subset control dictionary (NCAR rda-apps-clients / gdex_api_client,
+#: templates/control_file_template): dataset, date, param required, the others optional
+GDEX_REQUIRED = ("dataset", "date", "param")
+GDEX_KEYS = {"dataset", "date", "datetype", "param", "level", "oformat", "nlat", "slat", "wlon",
+             "elon", "product", "gridproj", "griddef", "groupindex", "compression",
+             "targetdir"}  # fmt: skip
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def _number(value):
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def check_era5_request(request):
-    """What the CDS would refuse in an ERA5 pressure-level request (None if acceptable)."""
+    """What the CDS would refuse in an ERA5 pressure-level request (None if acceptable).
+
+    The constraints of the CDS form of ``reanalysis-era5-pressure-levels``: product type,
+    variable names, the 37 level values as the form spells them, 4-digit years from
+    1940, 2-digit months and days, hourly times ``HH:00``, the area ``[N, W, S, E]`` with
+    -90 <= S <= N <= 90 and longitudes in -180..180, data format grib or netcdf.
+    """
     if not isinstance(request, dict):
         return "no inputs"
+    unknown_keys = set(request) - ERA5_KEYS
+    if unknown_keys:
+        return f"unknown request keys {sorted(unknown_keys)}"
     needed = ("product_type", "variable", "pressure_level", "year", "month", "day", "time")
     missing = [k for k in needed if not request.get(k)]
     if missing:
         return f"missing {', '.join(missing)}"
-    unknown = set(request["variable"]) - set(ERA5_PARAMS)
+    bad = [v for v in _as_list(request["product_type"]) if v not in ERA5_PRODUCT_TYPES]
+    if bad:
+        return f"invalid product_type {bad}: one of {list(ERA5_PRODUCT_TYPES)}"
+    unknown = {str(v) for v in _as_list(request["variable"])} - set(ERA5_PARAMS)
     if unknown:
         return f"unknown variable {sorted(unknown)}"
+    levels = [str(v) for v in _as_list(request["pressure_level"])]
+    bad = [v for v in levels if v not in ERA5_LEVELS]
+    if bad:
+        return f"invalid pressure_level {bad}: ERA5 has {', '.join(ERA5_LEVELS)} hPa"
+    checks = (
+        ("year", r"(19[4-9]\d|20\d\d)"),
+        ("month", r"(0[1-9]|1[0-2])"),
+        ("day", r"(0[1-9]|[12]\d|3[01])"),
+        ("time", r"([01]\d|2[0-3]):00"),
+    )
+    for key, pattern in checks:
+        bad = [v for v in _as_list(request[key]) if not re.fullmatch(pattern, str(v))]
+        if bad:
+            return f"invalid {key} {bad}"
     if request.get("data_format") not in ("grib", "netcdf"):
         return "data_format must be grib or netcdf"
+    if request.get("download_format", "unarchived") not in ("unarchived", "zip"):
+        return "download_format must be unarchived or zip"
     area = request.get("area")
-    if not (isinstance(area, list) and len(area) == 4 and area[0] >= area[2]):
-        return "area must be [north, west, south, east]"
+    if not (isinstance(area, list) and len(area) == 4 and all(_number(a) for a in area)):
+        return "area must be [north, west, south, east] in degrees"
+    north, west, south, east = area
+    if not -90 <= south <= north <= 90:
+        return f"area {area}: latitudes must satisfy -90 <= south <= north <= 90"
+    if not (-180 <= west <= 180 and -180 <= east <= 180):
+        return f"area {area}: longitudes must lie in -180..180"
     return None
 
 
 def check_gdex_request(request):
-    """What GDEX would refuse in a ds083.2 subset request (None if acceptable)."""
+    """What GDEX would refuse in a ds083.2 subset request (None if acceptable).
+
+    The keys of GDEX's control-file template (dataset, date, param required; level,
+    nlat/slat in -90..90, wlon/elon in -180..180 optional), ds083.2's parameters and
+    its 26 isobaric levels.
+    """
     if not isinstance(request, dict):
         return "request body is not a JSON control dictionary"
-    for key in ("dataset", "date", "param", "level", "nlat", "slat", "wlon", "elon"):
+    for key in GDEX_REQUIRED:
         if key not in request:
             return f"missing {key}"
+    unknown_keys = set(request) - GDEX_KEYS
+    if unknown_keys:
+        return f"unknown control keys {sorted(unknown_keys)}"
     if request["dataset"] not in ("d083002", "ds083.2"):
         return f"dataset {request['dataset']} has no subsetting here"
-    if not re.fullmatch(r"\d{12}/to/\d{12}", request["date"]):
+    m = re.fullmatch(r"(\d{12})/to/(\d{12})", str(request["date"]))
+    if not m:
         return "date must be YYYYMMDDHHMM/to/YYYYMMDDHHMM"
-    if set(request["param"].split("/")) - set(GDAS_PARAMS):
+    try:
+        start, end = (datetime.datetime.strptime(g, "%Y%m%d%H%M") for g in m.groups())
+    except ValueError:
+        return f"date {request['date']} is not a valid date range"
+    if start > end:
+        return f"date {request['date']}: start after end"
+    if set(str(request["param"]).split("/")) - set(GDAS_PARAMS):
         return f"unknown param in {request['param']}"
+    if "level" in request:
+        kind, _, values = str(request["level"]).partition(":")
+        if kind != "ISBL" or not values:
+            return f"level {request['level']}: ds083.2 levels are ISBL:<hPa>/<hPa>/..."
+        bad = [v for v in values.split("/") if v not in GDAS_LEVELS]
+        if bad:
+            return f"level {bad} not among the isobaric levels of ds083.2"
+    box = [request.get(k) for k in ("nlat", "slat", "wlon", "elon")]
+    if any(v is not None for v in box):
+        if not all(_number(v) for v in box):
+            return "nlat, slat, wlon, elon must all be given, as numbers"
+        nlat, slat, wlon, elon = box
+        if not -90 <= slat <= nlat <= 90:
+            return "nlat and slat must satisfy -90 <= slat <= nlat <= 90"
+        if not (-180 <= wlon <= 180 and -180 <= elon <= 180):
+            return "wlon and elon must lie in -180..180"
     return None
 
 

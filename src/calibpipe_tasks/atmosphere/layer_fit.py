@@ -8,10 +8,13 @@ thickness (mass overburden) X(h) in five layers:
 
 Boundaries default to those of CORSIKA's US standard atmosphere (0, 4, 10, 40,
 100 km). Each layer is fitted to the tabulated thickness by least squares in
-relative residuals: for a fixed c the best a, b are linear, and c is found by a
-bounded one-dimensional golden-section search in ln c (variable projection; a
-dozen lines here instead of ``scipy.optimize``, whose import alone costs more
-than the whole model). CORSIKA refits the table
+relative residuals, from the ground up, and joins the layer below without a jump
+(as CORSIKA's published parameterisations do): layer 1 has a, b free, each higher
+layer passes through the lower layer's X at its lower boundary, leaving b (and c)
+free. For a fixed c the best a, b are linear, and c is found by a bounded
+one-dimensional golden-section search in ln c (variable projection; a dozen lines
+here instead of ``scipy.optimize``, whose import alone costs more than the whole
+model). CORSIKA refits the table
 at run time, so these parameters are informational (DESIGN.md §8).
 """
 
@@ -29,6 +32,16 @@ def _linear_ab(h, x, c):
     coef, *_ = np.linalg.lstsq(design, np.ones_like(x), rcond=None)
     residual = design @ coef - 1
     return coef, float(residual @ residual)
+
+
+def _linear_b_through(h, x, shape, x_join, shape_join):
+    """Best b of X = x_join + b (shape - shape_join) in relative residuals, and the sum of
+    squares (the layer passes through ``x_join`` where its shape function is ``shape_join``)."""
+    u = (shape - shape_join) / x
+    r0 = x_join / x - 1
+    b = -float(u @ r0) / float(u @ u)
+    residual = r0 + b * u
+    return b, float(residual @ residual)
 
 
 def golden_section_minimum(func, lower, upper, tolerance=1e-10):
@@ -81,19 +94,32 @@ def fit_layers(altitude_km, thickness, boundaries_km=DEFAULT_BOUNDARIES_KM):
         if sel.sum() < 3:
             raise ValueError(f"layer {i + 1} has fewer than 3 levels")
         hs, xs = h[sel], x[sel]
-        log_c = golden_section_minimum(
-            lambda log_c, hs=hs, xs=xs: _linear_ab(hs, xs, np.exp(log_c))[1],
-            np.log(0.3),
-            np.log(100.0),
-        )
-        c[i] = np.exp(log_c)
-        (a[i], b[i]), _ = _linear_ab(hs, xs, c[i])
-    top = h >= bounds[4] - 1e-9
-    if top.sum() >= 2:
-        design = np.stack([1 / x[top], -h[top] / C5_KM / x[top]], axis=1)
-        (a[4], b[4]), *_ = np.linalg.lstsq(design, np.ones(top.sum()), rcond=None)
-    else:
-        a[4], b[4] = x[top][0] if top.any() else 0.0, 0.0
+        if i == 0:
+
+            def sum_of_squares(log_c, hs=hs, xs=xs):
+                return _linear_ab(hs, xs, np.exp(log_c))[1]
+        else:
+            # continuous at the lower boundary: X_i(h_i) = X_{i-1}(h_i)
+            x_join = a[i - 1] + b[i - 1] * np.exp(-bounds[i] / c[i - 1])
+
+            def sum_of_squares(log_c, hs=hs, xs=xs, x_join=x_join, h_join=bounds[i]):
+                cc = np.exp(log_c)
+                return _linear_b_through(hs, xs, np.exp(-hs / cc), x_join, np.exp(-h_join / cc))[1]
+
+        c[i] = np.exp(golden_section_minimum(sum_of_squares, np.log(0.3), np.log(100.0)))
+        if i == 0:
+            (a[i], b[i]), _ = _linear_ab(hs, xs, c[i])
+        else:
+            b[i], _ = _linear_b_through(
+                hs, xs, np.exp(-hs / c[i]), x_join, np.exp(-bounds[i] / c[i])
+            )
+            a[i] = x_join - b[i] * np.exp(-bounds[i] / c[i])
+    # layer 5, linear, through layer 4's X at its lower boundary
+    x_join = a[3] + b[3] * np.exp(-bounds[4] / c[3])
+    top = h > bounds[4] + 1e-9
+    if top.any():
+        b[4], _ = _linear_b_through(h[top], x[top], -h[top] / C5_KM, x_join, -bounds[4] / C5_KM)
+    a[4] = x_join + b[4] * bounds[4] / C5_KM
     c[4] = C5_KM
     model = evaluate(h, bounds, a, b, c)
     lower = h < bounds[4]
