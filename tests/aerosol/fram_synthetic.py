@@ -37,8 +37,12 @@ EXPECTED = {
 }
 
 
-def generate_nights(kind, n_nights, seed=0, error_factor=1.0, stars=1, model=None, max_images=None):
+def generate_nights(
+    kind, n_nights, seed=0, error_factor=1.0, stars=1, model=None, max_images=None, length_s=None
+):
     """Nights of one kind as padded arrays (see the module docstring).
+
+    ``length_s`` fixes the length of every night (default: 8-11 h at random).
 
     Returns
     -------
@@ -52,6 +56,8 @@ def generate_nights(kind, n_nights, seed=0, error_factor=1.0, stars=1, model=Non
     model = AerosolModel() if model is None else model
     rng = np.random.default_rng(seed)
     length = rng.uniform(8.0, 11.0, n_nights) * 3600.0
+    if length_s is not None:  # a given night length (sample files of a real date)
+        length = np.full(n_nights, float(length_s))
     cadence = rng.uniform(180.0, 360.0, n_nights)
     if kind == "few":
         n_images = rng.integers(3, 16, n_nights)
@@ -122,3 +128,98 @@ def generate_nights(kind, n_nights, seed=0, error_factor=1.0, stars=1, model=Non
         "night_length_s": length,
         "sigma": sigma,
     }
+
+
+#: CTAO data-model header of an ACADA FRAM table (the keywords ctapipe_mon_acada 0.1.0 writes)
+ACADA_HEADER = {
+    "CTAOMETA": "2.1.0",
+    "TITLE": "FRAM aerosol optical depths (synthetic, calibpipe-tasks tests)",
+    "DATALEVL": "DL0",
+    "DATADIV": "Monitoring",
+    "DATAASSO": "Telescope",
+    "DATATYPE": "FRAM",
+    "DATAID": "00000000-0000-4000-8000-000000000000",
+    "TELESCOP": "CTAO",
+    "ASSEMBLY": "FRAM",
+    "LICENSE": "CC-BY-4.0",
+    "LICENURL": "https://creativecommons.org/licenses/by/4.0/",
+    "MODEL": "CTAO-DL0",
+    "MODELVER": "1.0.0",
+    "MODELURL": "https://ctao.org/",
+    "CREATED": "2024-01-01T00:00:00.000000000",
+    "AUTHOR": "calibpipe-tasks tests",
+    "ORIGIN": "CTAO",
+    "EMAIL": "calibpipe@ctao.org",
+}
+
+
+def write_fram_fits(path, night, index, start, site, stars=1, frame="icrs", seed=0):
+    """Write night ``index`` of :func:`generate_nights` as an ACADA FRAM FITS file.
+
+    ``start`` is the night's start (:class:`astropy.time.Time`); ``stars`` must be
+    the value the nights were generated with (1: scalar rows, more: vector rows
+    of that length). ``frame`` ``"icrs"`` writes ``ra``/``dec`` (converted from the
+    generated apparent zenith angle and a random azimuth at the site), ``"altaz"``
+    writes ``alt``/``az``. Timestamps are elapsed seconds from MJDREF 40587 (UTC),
+    as ACADA writes them.
+    """
+    import astropy.units as u
+    from astropy.coordinates import SkyCoord
+    from astropy.io import fits
+    from astropy.time import Time
+
+    from calibpipe_tasks.steps.ingest_fram import altaz_frame
+
+    rng = np.random.default_rng(seed)
+    keep = night["present"][index]
+    n = int(keep.sum()) // stars
+    shape = (n, stars)
+
+    def take(key):
+        return night[key][index][keep].reshape(shape)
+
+    times = start + take("times_s")[:, 0] * u.s
+    zen = take("zenith_deg")
+    az = rng.uniform(0.0, 360.0, shape)
+    columns = []
+    elapsed = (times.utc - Time(40587.0, format="mjd", scale="utc")).to_value(u.s)
+    columns.append(fits.Column("timestamp", "D", unit="s", array=elapsed))
+    vec = f"{stars}D" if stars > 1 else "D"
+
+    def flat(a):
+        return a if stars > 1 else a[:, 0]
+
+    if frame == "icrs":
+        frames = altaz_frame(
+            Time(
+                np.repeat(times.jd1, stars), np.repeat(times.jd2, stars), format="jd", scale="utc"
+            ),
+            site,
+        )
+        sky = SkyCoord(alt=(90.0 - zen.ravel()) * u.deg, az=az.ravel() * u.deg, frame=frames)
+        icrs = sky.transform_to("icrs")
+        columns.append(fits.Column("ra", vec, unit="deg", array=flat(icrs.ra.deg.reshape(shape))))
+        columns.append(fits.Column("dec", vec, unit="deg", array=flat(icrs.dec.deg.reshape(shape))))
+    else:
+        columns.append(fits.Column("alt", vec, unit="deg", array=flat(90.0 - zen)))
+        columns.append(fits.Column("az", vec, unit="deg", array=flat(az)))
+    columns.append(fits.Column("aod", vec, array=flat(take("slant_aod"))))
+    columns.append(fits.Column("aod_err", vec, array=flat(take("slant_aod_err"))))
+    columns.append(fits.Column("zero_point", "D", array=np.full(n, 15.0)))
+    columns.append(fits.Column("img_id", "K", array=np.arange(n)))
+    columns.append(fits.Column("observation_id", "K", array=np.ones(n, dtype=np.int64)))
+    columns.append(
+        fits.Column("peak_wavelength", "D", unit="nm", array=take("wavelength_nm")[:, 0])
+    )
+    hdu = fits.BinTableHDU.from_columns(columns, name="MONITOR")
+    hdu.header["TCTYP1"] = "UTC"
+    hdu.header["TCUNI1"] = "s"
+    hdu.header["TIMESYS"] = "UTC"
+    hdu.header["MJDREF"] = 40587.0
+    hdu.header["TIMEUNIT"] = "s"
+    for key, value in ACADA_HEADER.items():
+        hdu.header[key] = value
+    order = np.argsort(elapsed)
+    hdu.header["TSTART"] = times[order[0]].utc.isot + "000000"
+    hdu.header["TSTOP"] = times[order[-1]].utc.isot + "000000"
+    fits.HDUList([fits.PrimaryHDU(), hdu]).writeto(path, overwrite=True)
