@@ -16,7 +16,8 @@ Kinds (``KINDS``):
               measurements are isolated glitches (+8..+30 sigma);
 ``calima``    stable, VAOD 0.1-0.3;
 ``drift``     VAOD changing linearly over the night by 0.03-0.10 from 0.01-0.03;
-``clouds``    clear with 1-3 passages of 15-60 min adding VAOD 0.05-0.5;
+``clouds``    clear with 1-3 passages of 20-60 min adding VAOD 0.05-0.5 (at least 3
+              images: the detection limit of the outlier rule, see aerosol/outliers.py);
 ``few``       clear but only 3-15 images.
 """
 
@@ -98,7 +99,7 @@ def generate_nights(
         for j in range(3):  # at most 3 passages: a loop over passages, not over data
             on = (j < n_pass)[:, None, None]
             centre = rng.uniform(0.05, 0.95, n_nights)[:, None, None] * length[:, None, None]
-            half = 0.5 * rng.uniform(900.0, 3600.0, n_nights)[:, None, None]
+            half = 0.5 * rng.uniform(1200.0, 3600.0, n_nights)[:, None, None]
             amp = rng.uniform(0.05, 0.5, n_nights)[:, None, None]
             inside = np.abs(times - centre) <= half
             truth = truth + np.where(on & inside, amp, 0.0)

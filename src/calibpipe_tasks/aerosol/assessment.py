@@ -132,8 +132,9 @@ def assess_nights(
 
     mean, mean_err = weighted_mean(vaod, vaod_err, used)
     chi2, dof, p = chi2_constant(vaod, vaod_err, used)
-    rms, rms_lo, rms_up = excess_variance(vaod, vaod_err, used, th.confidence)
-    _, rms_lo_var, _ = excess_variance(vaod, vaod_err, used, th.variable_confidence)
+    rms, rms_lo, rms_up, rms_lo_var = excess_variance(
+        vaod, vaod_err, used, th.confidence, lower_cls=(th.variable_confidence,)
+    )
     drift, drift_err = linear_drift(times, vaod, vaod_err, used)
     n_exc = (excursion & used).sum(axis=-1)
     verdict_code, reason = decide(

@@ -15,7 +15,9 @@ hide it; this rule removes only isolated deviations:
   (defaults 2 and 0.2; n the number of those neighbours) deviate to the same
   side by more than ``neighbour_sigma`` (default 3): a cloud moves the other
   stars of the same image and the images before and after it, while two
-  glitches rarely fall near each other;
+  glitches rarely fall near each other (one image alone deviating, all its
+  stars together, is not supported: one image cannot tell a cloud from a bad
+  image; two consecutive images are);
 * an unsupported candidate is *rejected* (isolated); a supported one is *kept*
   and counted as part of an *excursion* - evidence of variable conditions used
   by the verdict.

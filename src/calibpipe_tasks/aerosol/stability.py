@@ -29,8 +29,8 @@ zeros, and the verdict says "insufficient data" before any of these is read).
 import numpy as np
 from scipy import stats
 
-#: bisection steps of the Q-profile solution (relative precision 2**-64 of the bracket)
-_BISECTION_STEPS = 64
+#: bisection steps of the Q-profile solution (relative precision 2**-32 of the bracket)
+_BISECTION_STEPS = 32
 
 
 def _prepare(values, errors, mask):
@@ -96,7 +96,7 @@ def _solve_q(x, s, m, target):
     return np.where((q0 > target) & (target > 0), 0.5 * (lo + hi), 0.0)
 
 
-def excess_variance(values, errors, mask, cl=0.95):
+def excess_variance(values, errors, mask, cl=0.95, lower_cls=()):
     """Excess rms beyond the reported errors: estimate and Q-profile limits per night.
 
     Parameters
@@ -106,23 +106,30 @@ def excess_variance(values, errors, mask, cl=0.95):
     mask : ndarray of bool
         Measurements used.
     cl : float
-        One-sided confidence level of each limit.
+        One-sided confidence level of the lower and upper limit.
+    lower_cls : sequence of float
+        Further confidence levels for lower limits only (solved in the same pass).
 
     Returns
     -------
-    estimate, lower, upper : ndarray
-        Excess rms ``s`` (same units as ``values``): the Paule-Mandel estimate
-        and the one-sided lower and upper limits at ``cl``; all 0 for a night
-        with fewer than 2 measurements.
+    estimate, lower, upper, *more_lower : ndarray
+        Excess rms ``s`` (same units as ``values``): the Paule-Mandel estimate,
+        the one-sided lower and upper limits at ``cl``, then one lower limit per
+        ``lower_cls``; all 0 for a night with fewer than 2 measurements.
     """
     x, s, m = _prepare(values, errors, mask)
     dof = np.maximum(m.sum(axis=-1) - 1, 0)
     safe_dof = np.maximum(dof, 1)
     has = dof > 0
-    estimate = _solve_q(x, s, m, np.where(has, dof.astype(float), 0.0))
-    upper = _solve_q(x, s, m, np.where(has, stats.chi2.ppf(1.0 - cl, safe_dof), 0.0))
-    lower = _solve_q(x, s, m, np.where(has, stats.chi2.ppf(cl, safe_dof), 0.0))
-    return np.sqrt(estimate), np.sqrt(lower), np.sqrt(upper)
+    targets = [np.where(has, dof.astype(float), 0.0), stats.chi2.ppf(cl, safe_dof)]
+    targets.append(stats.chi2.ppf(1.0 - cl, safe_dof))
+    targets += [stats.chi2.ppf(c, safe_dof) for c in lower_cls]
+    k, n_nights = len(targets), x.shape[0]
+    target = np.where(np.tile(has, k), np.concatenate(targets), 0.0)
+    solved = _solve_q(np.tile(x, (k, 1)), np.tile(s, (k, 1)), np.tile(m, (k, 1)), target)
+    solved = np.sqrt(solved).reshape(k, n_nights)
+    estimate, lower, upper = solved[0], solved[1], solved[2]
+    return (estimate, lower, upper, *solved[3:])
 
 
 def linear_drift(times_s, values, errors, mask):
