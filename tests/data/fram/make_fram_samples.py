@@ -6,7 +6,9 @@
   ra/dec, at CTAO-North in the night starting on 2024-01-15;
 * ``fram_calima_vector_north_20240115.fits``: a stable calima night (VAOD 0.1-0.3),
   vector-valued rows of 3 stars;
-* ``fram_clouds_altaz_north_20240115.fits``: cloud passages, scalar rows, alt/az columns.
+* ``fram_clouds_altaz_north_20240115.fits``: cloud passages, scalar rows, alt/az columns;
+* ``fram_clear_north_20240115.ecsv``: the first file through ``ingest-fram --site North``
+  (input of cwl/jobs/assess-clear-night.yml).
 Each night has a few images before dusk and after dawn and 5 % at zenith angles of
 72-85 deg (see tests/aerosol/fram_synthetic.py).
 """
@@ -43,6 +45,27 @@ def main():
         night = generate_nights(kind, 1, seed=seed, stars=stars, length_s=length)
         write_fram_fits(HERE / name, night, 0, t0, site, stars=stars, frame=frame, seed=seed)
         print("wrote", HERE / name)
+    import shutil
+    import tempfile  # noqa: E401
+
+    from calibpipe_tasks.cli import main as cli
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cli(
+            [
+                "ingest-fram",
+                "--fram-files",
+                str(HERE / SAMPLES[0][0]),
+                "--site",
+                "North",
+                "--output-dir",
+                tmp,
+                "--log-level",
+                "WARNING",
+            ]
+        )
+        shutil.copy(Path(tmp) / "fram.ecsv", HERE / "fram_clear_north_20240115.ecsv")
+    print("wrote", HERE / "fram_clear_north_20240115.ecsv")
 
 
 if __name__ == "__main__":
