@@ -273,3 +273,40 @@ def test_assess_bad_input(run_cli, tmp_path):
         cwd=tmp_path,
     )
     assert result.code == 2
+
+
+def _fram_table(path, aod_format, aod, ra_format="D", ra=None, n=25):
+    t = np.arange(n) * 600.0 + (60324.875 - 40587.0) * 86400.0  # from 2024-01-15T21:00 UTC
+    ra = np.full(n, 83.6) if ra is None else ra
+    cols = [
+        fits.Column("timestamp", "D", unit="s", array=t),
+        fits.Column("ra", ra_format, unit="deg", array=ra),
+        fits.Column("dec", ra_format, unit="deg", array=ra * 0 + 22.0),
+        fits.Column("aod", aod_format, array=aod),
+        fits.Column("aod_err", aod_format, array=aod),
+        fits.Column("peak_wavelength", "D", unit="nm", array=np.full(n, 420.0)),
+    ]
+    hdu = fits.BinTableHDU.from_columns(cols)
+    hdu.header.update({"DATATYPE": "FRAM", "MJDREF": 40587.0, "TIMESYS": "UTC", "TIMEUNIT": "s"})
+    fits.HDUList([fits.PrimaryHDU(), hdu]).writeto(path)
+    return path
+
+
+def test_variable_length_vector_rows(run_cli, tmp_path):
+    rows = np.empty(25, dtype=object)
+    for i in range(25):
+        rows[i] = np.full(1 + i % 3, 0.03)
+    path = _fram_table(tmp_path / "vla.fits", "PD()", rows)
+    table = ingest(run_cli, tmp_path, path)
+    assert len(table) == sum(1 + i % 3 for i in range(25))
+    assert np.max(table["element"]) == 2
+
+
+def test_rows_of_different_lengths_are_refused(run_cli, tmp_path):
+    path = _fram_table(
+        tmp_path / "mismatch.fits", "3D", np.full((25, 3), 0.03), "2D", np.full((25, 2), 83.6)
+    )
+    result = run_cli("ingest-fram", "--fram-files", path, "--site", "North", cwd=tmp_path)
+    lines = error_lines(result.err)
+    assert result.code == 3 and len(lines) == 1 and "row lengths differ" in lines[0]
+    assert not (tmp_path / "fram.ecsv").exists()

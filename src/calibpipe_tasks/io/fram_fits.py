@@ -95,19 +95,20 @@ def _unit(hdu, column):
 
 
 def _per_row(data, column, n_rows, path):
-    """The column as a list of 1-D arrays, one per row."""
+    """The column's values (flat) and how many each row holds."""
     raw = data[column]
     try:
         arr = np.asarray(raw, dtype=float)
     except (TypeError, ValueError):
         # variable-length array column: an object array of per-row arrays
         try:
-            return [np.atleast_1d(np.asarray(v, dtype=float)) for v in raw]
+            rows = [np.atleast_1d(np.asarray(v, dtype=float)) for v in raw]
         except (TypeError, ValueError):
             raise InputDataError(path, f"column {column} is not numeric") from None
-    if arr.ndim == 1:
-        return arr.reshape(n_rows, 1)
-    return arr.reshape(n_rows, -1)
+        lengths = np.fromiter((len(v) for v in rows), dtype=np.int64, count=n_rows)
+        return (np.concatenate(rows) if rows else np.zeros(0)), lengths
+    arr = arr.reshape(n_rows, -1)
+    return arr.ravel(), np.full(n_rows, arr.shape[1], dtype=np.int64)
 
 
 def read_fram_fits(path):
@@ -173,14 +174,13 @@ def read_fram_fits(path):
             c: _per_row(data, c, n_rows, path)
             for c in ("aod", "aod_err", "peak_wavelength", *coords)
         }
-        lengths = np.array([len(v) for v in per_row["aod"]])
+        lengths = per_row["aod"][1]
         out = {}
-        for column, rows in per_row.items():
-            row_len = np.array([len(v) for v in rows])
+        for column, (values, row_len) in per_row.items():
             if np.all(row_len == 1):
-                flat = np.repeat(np.concatenate(rows) if len(rows) else np.zeros(0), lengths)
+                flat = np.repeat(values, lengths)
             elif np.array_equal(row_len, lengths):
-                flat = np.concatenate(rows)
+                flat = values
             else:
                 raise InputDataError(
                     path, f"column {column}: row lengths differ from those of column aod"
