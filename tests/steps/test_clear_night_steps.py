@@ -310,3 +310,15 @@ def test_rows_of_different_lengths_are_refused(run_cli, tmp_path):
     lines = error_lines(result.err)
     assert result.code == 3 and len(lines) == 1 and "row lengths differ" in lines[0]
     assert not (tmp_path / "fram.ecsv").exists()
+
+
+def test_option_defaults_are_the_pure_defaults():
+    from calibpipe_tasks.aerosol.optical_depth import AerosolModel
+    from calibpipe_tasks.aerosol.verdict import Thresholds
+    from calibpipe_tasks.cli import build_parser
+    from calibpipe_tasks.steps.assess_clear_night import model_from_args, thresholds_from_args
+
+    _, parser = build_parser("assess-clear-night")
+    args = parser.parse_args(["--fram", "x.ecsv", "--date", DATE])
+    assert thresholds_from_args(args) == Thresholds()
+    assert model_from_args(args) == AerosolModel()

@@ -62,26 +62,59 @@ def add_arguments(parser):
     )
     parser.add_argument("--plot", action="store_true", help=f"also write {PLOT}")
     cuts = parser.add_argument_group("cuts and thresholds (defaults: docs/clear-night.md)")
-    cuts.add_argument("--max-zenith", type=positive_float, default=70.0, help="deg")
-    cuts.add_argument("--max-vaod-error", type=positive_float, default=0.03)
-    cuts.add_argument("--outlier-sigma", type=positive_float, default=5.0)
-    cuts.add_argument("--neighbour-sigma", type=positive_float, default=3.0)
-    cuts.add_argument("--outlier-window", type=positive_float, default=600.0, help="s")
-    cuts.add_argument("--min-support", type=positive_int, default=2)
-    cuts.add_argument("--support-fraction", type=non_negative_float, default=0.2)
-    cuts.add_argument("--min-times", type=positive_int, default=20)
-    cuts.add_argument("--min-coverage", type=non_negative_float, default=0.5)
-    cuts.add_argument("--max-clear-vaod", type=positive_float, default=0.04)
-    cuts.add_argument("--max-excess-rms", type=positive_float, default=0.01)
-    cuts.add_argument("--max-drift", type=positive_float, default=0.02)
-    cuts.add_argument("--min-excursion-points", type=positive_int, default=1)
-    cuts.add_argument("--confidence", type=_fraction, default=0.95)
-    cuts.add_argument("--variable-confidence", type=_fraction, default=0.999)
+    cuts.add_argument(
+        "--max-zenith", type=positive_float, default=70.0, help="zenith-angle cut [deg]"
+    )
+    cuts.add_argument("--max-vaod-error", type=positive_float, default=0.03, help="VAOD-error cut")
+    cuts.add_argument(
+        "--outlier-sigma", type=positive_float, default=5.0, help="outlier candidate [errors]"
+    )
+    cuts.add_argument(
+        "--neighbour-sigma", type=positive_float, default=3.0, help="supporting neighbour [errors]"
+    )
+    cuts.add_argument(
+        "--outlier-window", type=positive_float, default=600.0, help="neighbourhood half-width [s]"
+    )
+    cuts.add_argument(
+        "--min-support", type=positive_int, default=2, help="supporting neighbours needed"
+    )
+    cuts.add_argument(
+        "--support-fraction",
+        type=non_negative_float,
+        default=0.2,
+        help="... or this fraction of the neighbours",
+    )
+    cuts.add_argument("--min-times", type=positive_int, default=20, help="fewest images used")
+    cuts.add_argument(
+        "--min-coverage", type=non_negative_float, default=0.5, help="fraction of the night"
+    )
+    cuts.add_argument(
+        "--max-clear-vaod", type=positive_float, default=0.04, help="largest clear mean VAOD"
+    )
+    cuts.add_argument(
+        "--max-excess-rms", type=positive_float, default=0.01, help="largest stable excess rms"
+    )
+    cuts.add_argument("--max-drift", type=positive_float, default=0.02, help="largest stable drift")
+    cuts.add_argument(
+        "--min-excursion-points", type=positive_int, default=1, help="excursion points: variable"
+    )
+    cuts.add_argument("--confidence", type=_fraction, default=0.95, help="CL of the upper limits")
+    cuts.add_argument(
+        "--variable-confidence", type=_fraction, default=0.999, help="CL of the lower limits"
+    )
     model = parser.add_argument_group("aerosol model")
-    model.add_argument("--stratospheric-aod", type=non_negative_float, default=0.005)
-    model.add_argument("--stratospheric-wavelength", type=positive_float, default=420.0)
-    model.add_argument("--stratospheric-angstrom", type=float, default=2.0)
-    model.add_argument("--reference-wavelength", type=positive_float, default=420.0)
+    model.add_argument(
+        "--stratospheric-aod", type=non_negative_float, default=0.005, help="background VAOD"
+    )
+    model.add_argument(
+        "--stratospheric-wavelength", type=positive_float, default=420.0, help="its wavelength [nm]"
+    )
+    model.add_argument(
+        "--stratospheric-angstrom", type=float, default=2.0, help="its Angstrom exponent"
+    )
+    model.add_argument(
+        "--reference-wavelength", type=positive_float, default=420.0, help="VAOD at [nm]"
+    )
     model.add_argument("--angstrom", type=float, default=1.3, help="tropospheric aerosol")
 
 
