@@ -322,3 +322,21 @@ def test_option_defaults_are_the_pure_defaults():
     args = parser.parse_args(["--fram", "x.ecsv", "--date", DATE])
     assert thresholds_from_args(args) == Thresholds()
     assert model_from_args(args) == AerosolModel()
+
+
+def test_the_steps_do_not_import_ctapipe(tmp_path):
+    """Neither step needs ctapipe (nor ACADA's data model): a run does not import them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from calibpipe_tasks.cli import main\n"
+        f"main(['ingest-fram', '--fram-files', {str(CLEAR)!r}, '--site', 'North',"
+        f" '--output-dir', {str(tmp_path)!r}, '--log-level', 'WARNING'])\n"
+        f"main(['assess-clear-night', '--fram', {str(tmp_path / 'fram.ecsv')!r},"
+        f" '--date', '2024-01-15', '--output-dir', {str(tmp_path)!r}, '--log-level', 'WARNING'])\n"
+        "print([m for m in ('ctapipe', 'ctao_datamodel') if m in sys.modules])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
