@@ -21,7 +21,7 @@ inputs:
     label: Product kind
     doc: |
       One of atmospheric-profile, atmospheric-extinction, atmospheric-model, macobac,
-      reference-selection, muon-throughput, muon-psf.
+      reference-selection, clear-night, muon-throughput, muon-psf.
     inputBinding:
       prefix: --kind
   target:

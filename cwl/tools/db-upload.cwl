@@ -29,7 +29,7 @@ inputs:
     label: Product kind
     doc: |
       One of atmospheric-profile, atmospheric-extinction, atmospheric-model (manifest),
-      macobac, reference-selection, muon-throughput, muon-psf.
+      macobac, reference-selection, clear-night, muon-throughput, muon-psf.
     inputBinding:
       prefix: --kind
   files:

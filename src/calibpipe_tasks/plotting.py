@@ -84,3 +84,38 @@ def plot_extinction(extinction, path, altitudes_km=(3.0, 5.0, 10.0, 20.0, 100.0)
     fig.tight_layout()
     fig.savefig(path, format="png", dpi=100, metadata=_METADATA)
     plt.close(fig)
+
+
+def plot_clear_night(table, record, path):
+    """The night's VAOD vs time: used measurements, rejected ones, mean and verdict."""
+    plt, fig, ax = _figure(figsize=(9, 5))
+    t = (table["time"].utc.unix - table["time"].utc.unix.min()) / 3600.0 if len(table) else []
+    status = np.asarray(table["status"], dtype=str)
+    vaod = np.asarray(table["vaod"], dtype=float)
+    err = np.asarray(table["vaod_err"], dtype=float)
+    used = status == "used"
+    if np.any(used):
+        ax.errorbar(t[used], vaod[used], err[used], fmt="o", ms=3, lw=0.8, label="used")
+    for name, marker in (("isolated outlier", "x"), ("zenith angle above the cut", "v")):
+        sel = status == name
+        if np.any(sel):
+            ax.plot(t[sel], vaod[sel], marker, ms=4, label=name)
+    exc = np.asarray(table["excursion"], dtype=bool)
+    if np.any(exc):
+        ax.plot(t[exc], vaod[exc], "s", mfc="none", ms=6, label="sustained excursion")
+    mean = record["mean_vaod"]
+    ax.axhline(mean, color="k", lw=1, label=f"mean {mean:.4f} ± {record['mean_vaod_err']:.4f}")
+    ax.axhline(
+        record["thresholds"]["max_clear_vaod"], color="grey", ls="--", lw=1, label="max clear VAOD"
+    )
+    ax.set_xlabel(f"hours since {table['time'].utc.min().isot[:16] if len(table) else ''} UTC")
+    ax.set_ylabel(f"tropospheric VAOD at {record['reference_wavelength_nm']:g} nm")
+    ax.set_title(
+        f"{record['site']['name']} night of {record['night']['date']}: "
+        f"{record['verdict']}\n{record['reason'][:110]}",
+        fontsize=9,
+    )
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, format="png", dpi=100, metadata=_METADATA)
+    plt.close(fig)

@@ -52,7 +52,13 @@ def test_normalise_target_refuses_unknown(text):
 def test_target_type_must_fit_the_kind():
     check_target_for_kind("muon-psf", "tel_004")
     check_target_for_kind("macobac", "global")
+    check_target_for_kind("clear-night", "South")
     with pytest.raises(ValueError, match="telescope"):
         check_target_for_kind("muon-psf", "North")
     with pytest.raises(ValueError, match="site"):
         check_target_for_kind("atmospheric-profile", "tel_001")
+
+
+def test_clear_night_is_a_site_kind():
+    with pytest.raises(ValueError, match="site"):
+        check_target_for_kind("clear-night", "tel_001")

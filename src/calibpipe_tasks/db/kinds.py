@@ -14,6 +14,7 @@ KINDS = {
     "atmospheric-model": ("exchange manifest (JSON) with all the files it lists", ("site",)),
     "macobac": ("12-month average CO2 concentration (macobac.ecsv)", ("global", "site")),
     "reference-selection": ("selected reference atmospheric model", ("site",)),
+    "clear-night": ("clear-night assessment record (JSON) and its table (ECSV)", ("site",)),
     "muon-throughput": ("optical throughput from muon rings (ECSV)", ("telescope",)),
     "muon-psf": ("optical PSF from muon rings (ECSV)", ("telescope",)),
 }

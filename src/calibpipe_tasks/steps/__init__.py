@@ -29,6 +29,9 @@ STEP_MODULES = {
     "select-reference-model": "select_reference_model",
     "create-atmospheric-model": "create_atmospheric_model",
     "validate-exchange": "validate_exchange",
+    # clear-night assessment from FRAM aerosol optical depths (UC-120-1.12)
+    "ingest-fram": "ingest_fram",
+    "assess-clear-night": "assess_clear_night",
     # telescope optical throughput and PSF from muon rings (UC-120-2.2, 2.10)
     "process-muons": "process_muons",
     "muon-throughput": "muon_throughput",
