@@ -13,7 +13,6 @@ back-off, then the step exits 100; a refused key or request exits 3.
 """
 
 import sys
-from pathlib import Path
 
 from ..fetch import options
 
@@ -39,13 +38,10 @@ def add_arguments(parser):
 
 
 def run(args, ctx):
-    from ..errors import UsageError
     from ..fetch import era5
     from ..fetch.http import check_grib, check_netcdf
 
-    credentials = Path(args.credentials)
-    if not credentials.is_file():
-        raise UsageError(f"{credentials}: credentials file does not exist")
+    credentials = options.credentials_file(args.credentials)
     _, latitude, longitude = options.resolve_site(args)
     times = options.resolve_times(args, latitude, longitude, step_hours=1)
     area = era5.area_box(latitude, longitude, args.half_width, era5.GRID_DEG)
