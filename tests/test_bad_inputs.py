@@ -475,6 +475,40 @@ CASES = [
         ("exactly one row, has 2",),
     ),
     Case(
+        "model-macobac-no-rows",
+        "create-atmospheric-model",
+        bad_macobac(lambda t: t[:0]),
+        3,
+        lambda d: str(d / "macobac_bad.ecsv"),
+        ("exactly one row, has 0",),
+    ),
+    Case(
+        "model-fit-boundary-above-115-km",
+        "create-atmospheric-model",
+        lambda d: model(
+            d, METEO, MACOBAC, REFERENCE, "--fit-boundaries", "0", "4", "10", "40", "119"
+        ),
+        2,
+        "--fit-boundaries",
+        ("[0, 115] km",),
+    ),
+    Case(
+        "model-emission-below-observation-level",
+        "create-atmospheric-model",
+        lambda d: model(d, METEO, MACOBAC, REFERENCE, "--emission-altitudes", "1.0", "5.0"),
+        2,
+        "emission altitudes",
+        ("observation level",),
+    ),
+    Case(
+        "model-product-id-with-space",
+        "create-atmospheric-model",
+        lambda d: model(d, METEO, MACOBAC, REFERENCE, "--product-id", "night 1"),
+        2,
+        "night 1",
+        (),
+    ),
+    Case(
         "model-macobac-wrong-unit",
         "create-atmospheric-model",
         bad_macobac(lambda t: setattr(t["co2_concentration"], "unit", "K")),
