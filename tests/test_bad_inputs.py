@@ -151,6 +151,23 @@ def muon_throughput(*extra, inputs=(MUON,)):
     return lambda d: ["--input", *inputs, *extra]
 
 
+def muon_file_with(change):
+    """A copy of the muon sample whose table of telescope 1 is changed by ``change``."""
+
+    def build(d):
+        from ctapipe.io import read_table, write_table
+
+        path = d / "muon_bad.h5"
+        shutil.copy(MUON, path)
+        node = "/dl1/event/telescope/muon/tel_001"
+        table = read_table(path, node)
+        change(table)
+        write_table(table, path, node, overwrite=True)
+        return ["--input", path]
+
+    return build
+
+
 def exchange(change):
     def build(d):
         directory = d / "set"
@@ -802,6 +819,22 @@ CASES = [
         ]
     ],
     Case(
+        "muon-throughput-lacks-efficiency-column",
+        "muon-throughput",
+        muon_file_with(lambda t: t.remove_column("muonefficiency_optical_efficiency")),
+        3,
+        lambda d: str(d / "muon_bad.h5"),
+        ("tel_001", "muon table lacks column(s) muonefficiency_optical_efficiency"),
+    ),
+    Case(
+        "muon-psf-radius-in-metres",
+        "muon-psf",
+        muon_file_with(lambda t: setattr(t["muonring_radius"], "unit", "m")),
+        3,
+        lambda d: str(d / "muon_bad.h5"),
+        ("column muonring_radius has unit m, expected deg",),
+    ),
+    Case(
         "muon-throughput-bad-chunk-start",
         "muon-throughput",
         muon_throughput("--chunk-start", "yesterday"),
@@ -914,6 +947,14 @@ CASES = [
             ),
         ]
     ],
+    Case(
+        "fetch-era5-credentials-url-not-a-url",
+        "fetch-era5",
+        lambda d: [*NIGHT, "--credentials", text_file(d, "rc", "url: cds/api\nkey: 1234\n")],
+        3,
+        lambda d: str(d / "rc"),
+        ("url: not an http(s) URL with a host: 'cds/api'",),
+    ),
     # --- validate-exchange
     Case("exchange-manifest-array", "validate-exchange", manifest_is("[]"), 3, MANIFEST, ()),
     Case(

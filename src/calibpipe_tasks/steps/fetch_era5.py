@@ -38,6 +38,9 @@ def add_arguments(parser):
 
 
 def run(args, ctx):
+    import argparse
+
+    from ..errors import InputDataError
     from ..fetch import era5
     from ..fetch.http import check_grib, check_netcdf
 
@@ -47,6 +50,11 @@ def run(args, ctx):
     area = era5.area_box(latitude, longitude, args.half_width, era5.GRID_DEG)
     request = era5.era5_request(times, area, args.format)
     file_url, key = era5.read_cdsapirc(credentials)
+    if file_url and not args.url:
+        try:
+            options.http_url(file_url)
+        except argparse.ArgumentTypeError as err:
+            raise InputDataError(credentials, f"url: {err}") from None
     url = args.url or file_url or DEFAULT_URL
     policy = options.retry_policy(args)
 
