@@ -1145,6 +1145,27 @@ altitude
 """
 
 
+#: the inputs issue 10 found mishandled (tracebacks, exit 0, misleading lines), all in CASES
+MISHANDLED = {
+    "MDP with zero rows (traceback)": "select-mdp-zero-rows",
+    "NaN rows in the reference model (LinAlgError)": "model-reference-nan-rows",
+    "--selection not a JSON object (traceback)": "model-selection-array",
+    "cut expression that does not compile (ctapipe traceback)": "process-muons-cut-does-not-compile",
+    "fetch-co2 --url not a URL (traceback)": "fetch-co2-url-no-scheme",
+    "fetch-gdas --url not a URL (traceback)": "fetch-gdas-url-no-scheme",
+    "fetch-era5 --url not a URL (exit 3)": "fetch-era5-url-no-scheme",
+    "create-mdp accepts pressure not monotonic (exit 0)": "create-mdp-meteo-non-monotonic-pressure",
+    "astropy message over several lines": "mdp-ecsv-time-not-isot",
+    "NaN density near 15 km called 'reaches only 30 km'": "select-mdp-nan-density-near-15km",
+    "credentials directory 'does not exist'": "fetch-era5-credentials-directory",
+}
+
+
+def test_corpus_holds_the_inputs_found_mishandled():
+    ids = {c.id for c in CASES}
+    assert set(MISHANDLED.values()) <= ids
+
+
 def test_corpus_is_large_and_covers_every_step():
     assert len(CASES) >= 80
     assert len({c.id for c in CASES}) == len(CASES), "case ids must be unique"
