@@ -1150,7 +1150,7 @@ MISHANDLED = {
     "MDP with zero rows (traceback)": "select-mdp-zero-rows",
     "NaN rows in the reference model (LinAlgError)": "model-reference-nan-rows",
     "--selection not a JSON object (traceback)": "model-selection-array",
-    "cut expression that does not compile (ctapipe traceback)": "process-muons-cut-does-not-compile",
+    "cut expression not compiling (ctapipe traceback)": "process-muons-cut-does-not-compile",
     "fetch-co2 --url not a URL (traceback)": "fetch-co2-url-no-scheme",
     "fetch-gdas --url not a URL (traceback)": "fetch-gdas-url-no-scheme",
     "fetch-era5 --url not a URL (exit 3)": "fetch-era5-url-no-scheme",
