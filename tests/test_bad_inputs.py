@@ -136,12 +136,14 @@ def reference_nan_rows(table):
         table[name][10:13] = np.nan
 
 
-def reference_dir_with(change):
+def reference_dir_with(change, pattern="ref_density_at_15km_ctao-north_summer.ecsv"):
+    """A copy of the reference set whose files matching ``pattern`` are changed."""
+
     def build(d):
         refs = d / "refs"
         shutil.copytree(default_reference_dir(), refs)
-        density = refs / "ref_density_at_15km_ctao-north_summer.ecsv"
-        edited(density, density.name, change, refs)
+        for path in refs.glob(pattern):
+            edited(path, path.name, change, refs)
         return ["--mdp", MDP, "--reference-dir", refs]
 
     return build
@@ -401,6 +403,14 @@ CASES = [
         3,
         lambda d: "ref_density_at_15km_ctao-north_summer.ecsv",
         ("exactly one row, has 0",),
+    ),
+    Case(
+        "select-reference-model-nan-rows",
+        "select-reference-model",
+        reference_dir_with(reference_nan_rows, "reference_atmo_model_*_ctao-north_*.ecsv"),
+        3,
+        lambda d: "reference_atmo_model_v0_ctao-north_",
+        ("reference model: column atmospheric_density is NaN at altitude 10 km",),
     ),
     Case(
         "select-reference-dir-missing",

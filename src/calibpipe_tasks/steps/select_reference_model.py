@@ -49,7 +49,11 @@ def run(args, ctx):
     from ..atmosphere.reference_selection import SELECTION_ALTITUDE_KM, closest, density_at
     from ..errors import InputDataError, UsageError
     from ..io.mdp_table import read_mdp
-    from ..io.reference_atmosphere import default_reference_dir, find_candidates
+    from ..io.reference_atmosphere import (
+        default_reference_dir,
+        find_candidates,
+        read_reference_model,
+    )
     from ..sites import calendar_season, get_site
 
     path = ctx.add_input(args.mdp, role="mdp")
@@ -86,6 +90,7 @@ def run(args, ctx):
         )
     chosen = candidates[index]
     ctx.add_input(chosen.model_file, role="reference_model")
+    read_reference_model(chosen.model_file)  # the checks the next step applies, failing here
 
     table = Table()
     table["season"] = [c.season for c in candidates]
