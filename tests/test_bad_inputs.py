@@ -170,6 +170,10 @@ def muon_file_with(change):
     return build
 
 
+def impact_in_cm(table):
+    table["muonefficiency_impact"] = table["muonefficiency_impact"].to("cm")
+
+
 def exchange(change):
     def build(d):
         directory = d / "set"
@@ -843,6 +847,14 @@ CASES = [
         3,
         lambda d: str(d / "muon_bad.h5"),
         ("column muonring_radius has unit m, expected deg",),
+    ),
+    Case(
+        "muon-throughput-impact-in-cm",
+        "muon-throughput",
+        muon_file_with(impact_in_cm),
+        3,
+        lambda d: str(d / "muon_bad.h5"),
+        ("column muonefficiency_impact has unit cm, expected m",),
     ),
     Case(
         "muon-throughput-bad-chunk-start",

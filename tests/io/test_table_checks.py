@@ -127,3 +127,19 @@ def test_expressions_compile_as_ctapipe_compiles_them():
         check_expression("y > 1", names=["x"])
     # names bound inside the expression (comprehensions) are not free names
     assert check_expression("all(v > 0 for v in x)", names=["x"])
+
+
+def test_dimensionless_and_exact_units_are_compared_exactly():
+    kind = TableKind(
+        name="t", columns={"ratio": Col(""), "radius": Col("deg", exact=True)}, min_rows=1
+    )
+    table = Table({"ratio": [0.5], "radius": [1.0]})
+    table["radius"].unit = "deg"
+    check_table(table, kind)
+    table["ratio"].unit = "%"  # equivalent to dimensionless, but 100 times the value
+    with pytest.raises(InputDataError, match="column ratio has unit %, expected dimensionless"):
+        check_table(table, kind)
+    table["ratio"].unit = None
+    table["radius"].unit = "rad"
+    with pytest.raises(InputDataError, match="column radius has unit rad, expected deg"):
+        check_table(table, kind)

@@ -20,16 +20,17 @@ MUON_GROUP = "/dl1/event/telescope/muon"
 TRIGGER_TABLE = "/dl1/event/telescope/trigger"
 SUBARRAY_LAYOUT = "/configuration/instrument/subarray/layout"
 #: the columns of a muon table the throughput and PSF steps use, in the units ctapipe
-#: writes; NaN is allowed (a failed fit), the quality cuts remove it
+#: writes (exactly: the cuts and products use the stored values); NaN is allowed (a
+#: failed fit), the quality cuts remove it
 MUON_KIND = TableKind(
     name="muon table",
     columns={
         "obs_id": Col(None, finite=False),
         "event_id": Col(None, finite=False),
         "tel_id": Col(None, finite=False),
-        "muonring_radius": Col("deg", finite=False),
-        "muonefficiency_width": Col("deg", finite=False),
-        "muonefficiency_impact": Col("m", finite=False),
+        "muonring_radius": Col("deg", finite=False, exact=True),
+        "muonefficiency_width": Col("deg", finite=False, exact=True),
+        "muonefficiency_impact": Col("m", finite=False, exact=True),
         "muonefficiency_optical_efficiency": Col("", finite=False),
     },
     min_rows=0,

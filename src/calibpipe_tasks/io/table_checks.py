@@ -35,6 +35,10 @@ class Col:
         Every value must be finite (no NaN, no inf).
     positive : bool
         Every value must be > 0 (densities, pressures, ...).
+    exact : bool
+        The unit must be equal, not only equivalent (for readers that use the stored
+        values as they are); a dimensionless column is always compared exactly, so
+        that ``%`` is not taken for a ratio.
     time : bool
         The column holds times: an astropy ``Time``, or strings that parse as UTC
         times (the column is then replaced by the ``Time``).
@@ -45,6 +49,7 @@ class Col:
     unit: str | None = ""
     finite: bool = True
     positive: bool = False
+    exact: bool = False
     time: bool = False
     description: str = ""
 
@@ -171,11 +176,16 @@ def check_table(table, kind, path=None):
             continue
         col_unit = getattr(table[name], "unit", None)
         expected = u.Unit(spec.unit)
-        if not u.Unit(col_unit or "").is_equivalent(expected):
+        actual = u.Unit(col_unit or "")
+        if spec.exact or expected == u.dimensionless_unscaled:
+            same = actual.is_equivalent(expected) and actual.to(expected) == 1.0
+        else:
+            same = actual.is_equivalent(expected)
+        if not same:
             raise InputDataError(
                 path,
                 f"{kind.name}: column {name} has unit {col_unit or 'none'}, "
-                f"expected {expected or 'dimensionless'}",
+                f"expected {str(expected) or 'dimensionless'}",
             )
         data = values[name] = _values(table, name, path, kind)
         if data.ndim != 1:
