@@ -27,8 +27,8 @@ the table from the readers' :class:`~.meteo_fields.MeteoFields`.
 
 import numpy as np
 
-from ..errors import InputDataError, one_line
-from .table_checks import Col, Monotonic, TableKind, check_table
+from ..errors import InputDataError
+from .table_checks import Col, Monotonic, TableKind, check_table, read_ecsv
 
 #: column name -> (unit string, description)
 COLUMNS = {
@@ -76,19 +76,7 @@ def read_meteo_table(path):
         If the file is not an ECSV table with the columns, units and meta above,
         holds NaN values or a profile whose pressure does not decrease with altitude.
     """
-    from astropy.table import Table
-    from astropy.time import Time
-
-    try:
-        table = Table.read(path, format="ascii.ecsv")
-    except Exception as err:  # astropy raises many types for malformed files
-        raise InputDataError(
-            path, f"not a readable ECSV table ({type(err).__name__}: {one_line(err)})"
-        ) from None
-    check_meteo_table(table, path)
-    if not isinstance(table["time"], Time):
-        table["time"] = Time(table["time"], scale="utc")
-    return table
+    return read_ecsv(path, KIND)  # the check makes the time column an astropy Time
 
 
 def check_meteo_table(table, path=None):
