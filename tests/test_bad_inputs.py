@@ -52,6 +52,7 @@ class Case:
     code: int
     named: object  # str, or callable(d) -> str: the file or option the line must name
     problem: tuple = field(default_factory=tuple)  # substrings saying what is wrong
+    slow: bool = False  # runs ctapipe's image processing (numba compilation: ~20 s)
 
 
 # ---------------------------------------------------------------- builders of bad inputs
@@ -772,6 +773,15 @@ CASES = [
         "--min-wavelength",
         (),
     ),
+    Case(  # compiles and uses a known name: found when ctapipe evaluates it on the first image
+        "process-muons-cut-unknown-attribute",
+        "process-muons",
+        lambda d: ["--input", DL1, "--image-cut", "*=dl1_params.nothing > 3"],
+        2,
+        "quality cut cannot be evaluated",
+        ("has no attribute 'nothing'",),
+        slow=True,
+    ),
     Case(
         "process-muons-no-images",
         "process-muons",
@@ -1194,7 +1204,10 @@ def test_corpus_is_large_and_covers_every_step():
     assert {c.step for c in CASES} == set(STEP_MODULES)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(c, id=c.id, marks=[pytest.mark.slow] if c.slow else []) for c in CASES],
+)
 def test_bad_input_gives_one_line_exit_code_and_no_output(run_cli, tmp_path, case):
     inputs, out = tmp_path / "in", tmp_path / "out"
     inputs.mkdir()
