@@ -1225,3 +1225,37 @@ def test_bad_input_gives_one_line_exit_code_and_no_output(run_cli, tmp_path, cas
     for text in case.problem:
         assert text in line, line
     assert sorted(p.name for p in out.iterdir()) == [], "nothing may be written"
+
+
+BY_ID = {c.id: c for c in CASES}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "case_id",
+    [
+        "create-mdp-meteo-non-monotonic-pressure",
+        "muon-throughput-no-muon-tables",
+        "process-muons-cut-unknown-attribute",
+    ],
+)
+def test_a_real_process_prints_only_the_one_line(tmp_path, case_id):
+    """As a command (what engines run): also nothing printed at interpreter exit."""
+    import subprocess
+    import sys
+
+    case = BY_ID[case_id]
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    out.mkdir()
+    args = [str(a) for a in case.build(inputs)]
+    result = subprocess.run(
+        [sys.executable, "-m", "calibpipe_tasks", case.step, *args, "--log-level", "ERROR"],
+        cwd=out,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == case.code, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"calibpipe-tasks {case.step}: error: ")
+    assert sorted(p.name for p in out.iterdir()) == []
