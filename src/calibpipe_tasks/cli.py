@@ -8,7 +8,8 @@ Every step shares the contract of ``DESIGN.md`` §3:
 * ``--log-level`` and ``--provenance-log`` on every step; products go to
   ``--output-dir`` (default: the working directory, which is CWL's output dir);
 * products are written atomically and all together (:mod:`.outputs`);
-* expected failures give one line on stderr and exit 2, 3 or 100
+* expected failures give one line on stderr (a message of several lines, e.g.
+  from astropy or ctapipe, is folded into one) and exit 2, 3 or 100
   (:mod:`.errors`);
 * a provenance JSON record is written for every successful run.
 """
@@ -23,7 +24,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import EXIT_USAGE, StepError, UsageError
+from .errors import EXIT_USAGE, StepError, UsageError, one_line
 from .outputs import OutputSet, check_writable_directory, write_bytes_atomic
 from .steps import STEP_MODULES
 
@@ -39,7 +40,7 @@ class OneLineArgumentParser(argparse.ArgumentParser):
     """An argument parser whose errors are one line on stderr and exit code 2."""
 
     def error(self, message):
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(message, None)} (see --help)\n")
 
 
 class StepContext:
@@ -255,7 +256,7 @@ def run_step(step_name, argv):
         if known.config is not None:
             _apply_config(parser, _read_config(known.config), known.config)
     except StepError as err:
-        print(f"{prefix} {err}", file=sys.stderr)
+        print(f"{prefix} {one_line(err, None)}", file=sys.stderr)
         return err.exit_code
     args = parser.parse_args(argv)
     if args.dump_config:
@@ -273,7 +274,7 @@ def run_step(step_name, argv):
         products = ctx.outputs.commit()
     except StepError as err:
         ctx.outputs.discard()
-        print(f"{prefix} {err}", file=sys.stderr)
+        print(f"{prefix} {one_line(err, None)}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
         ctx.outputs.discard()

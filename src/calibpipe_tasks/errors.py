@@ -57,3 +57,21 @@ class TemporaryFailure(StepError):
     """A failure that may go away when retried: network, service busy (exit 100)."""
 
     exit_code = EXIT_TEMPORARY
+
+
+#: longest message part kept from a library's error text
+MAX_DETAIL = 300
+
+
+def one_line(text, limit=MAX_DETAIL):
+    """``text`` (an error message, possibly of many lines) as one line.
+
+    Lines are stripped and joined with ``"; "`` (astropy and ctapipe put the
+    cause on a second or third line); a long result is cut to ``limit``
+    characters ending in ``...``.
+    """
+    parts = [" ".join(line.split()) for line in str(text).splitlines()]
+    joined = "; ".join(p for p in parts if p)
+    if limit is not None and len(joined) > limit:
+        joined = joined[: limit - 3].rstrip() + "..."
+    return joined

@@ -2,7 +2,7 @@
 
 import pytest
 from astropy.table import Table
-from conftest import DATA, error_lines
+from conftest import DATA
 
 from calibpipe_tasks import units
 
@@ -76,25 +76,4 @@ def test_until_mid_month_uses_only_completed_months(run_cli, tmp_path):
     assert table["estimation_date"][0] == "2023-06-15"
 
 
-def test_fewer_than_twelve_valid_months_is_exit_3(run_cli, tmp_path):
-    result = run_cli("compute-macobac", "--co2-file", CO2, "--until", "1959-01-31", cwd=tmp_path)
-    assert result.code == 3
-    (line,) = error_lines(result.err)
-    assert str(CO2) in line and "fewer than 12 valid monthly CO2 values" in line
-    assert not (tmp_path / "macobac.ecsv").exists()
-
-
-@pytest.mark.parametrize("content", [b"", b"\x89PNG\r\n\x1a\n\x00\x00binary"])
-def test_empty_or_binary_file_is_exit_3(run_cli, tmp_path, content):
-    bad = tmp_path / "co2.csv"
-    bad.write_bytes(content)
-    result = run_cli("compute-macobac", "--co2-file", bad, cwd=tmp_path)
-    assert result.code == 3
-    (line,) = error_lines(result.err)
-    assert line.startswith(f"calibpipe-tasks compute-macobac: error: {bad}:")
-
-
-def test_bad_until_date_is_exit_2(run_cli, tmp_path):
-    result = run_cli("compute-macobac", "--co2-file", CO2, "--until", "2023-13-01", cwd=tmp_path)
-    assert result.code == 2
-    assert "not a date" in result.err
+# bad inputs (too few months, empty or binary file, bad --until): tests/test_bad_inputs.py

@@ -62,18 +62,8 @@ def test_meteo_not_reaching_15_km_is_exit_3(run_cli, tmp_path):
     assert not any((tmp_path / name).exists() for name in PRODUCTS)
 
 
-@pytest.mark.parametrize("n_rows", [0, 2])
-def test_macobac_without_exactly_one_row_is_exit_3(run_cli, tmp_path, n_rows):
-    units.enable()
-    table = Table.read(MACOBAC, format="ascii.ecsv")
-    bad_table = table[:0] if n_rows == 0 else Table(np.concatenate([table, table]), meta=table.meta)
-    bad = tmp_path / "macobac_bad.ecsv"
-    bad_table.write(bad, format="ascii.ecsv")
-    result = run_model(run_cli, tmp_path, METEO, bad)
-    assert result.code == 3
-    (line,) = error_lines(result.err)
-    assert str(bad) in line and f"exactly one row, has {n_rows}" in line
-    assert not any((tmp_path / name).exists() for name in PRODUCTS)
+# a 12-MACOBAC without exactly one row, bad emission altitudes or fit boundaries, and the
+# other bad inputs of this step: tests/test_bad_inputs.py
 
 
 def test_levels_below_ground_are_dropped_and_counted(run_cli, tmp_path):
@@ -93,19 +83,6 @@ def test_levels_below_ground_are_dropped_and_counted(run_cli, tmp_path):
     np.testing.assert_allclose(full["density"][high], cut["density"][high], rtol=2e-3)
     ground = np.isclose(full["altitude"], 2.0)
     np.testing.assert_allclose(full["density"][ground], cut["density"][ground], rtol=1e-2)
-
-
-def test_bad_emission_altitudes_are_exit_2(run_cli, tmp_path):
-    result = run_model(run_cli, tmp_path, METEO, MACOBAC, "--emission-altitudes", "1.0", "5.0")
-    assert result.code == 2
-    assert "observation level" in result.err
-
-
-@pytest.mark.parametrize("bounds", [["0", "4", "3", "40", "100"], ["0", "4", "10", "40", "119"]])
-def test_bad_fit_boundaries_are_exit_2(run_cli, tmp_path, bounds):
-    result = run_model(run_cli, tmp_path, METEO, MACOBAC, "--fit-boundaries", *bounds)
-    assert result.code == 2
-    assert "--fit-boundaries" in result.err
 
 
 def test_exchange_set_is_written_and_valid(run_cli, tmp_path):

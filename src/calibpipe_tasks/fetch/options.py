@@ -1,8 +1,15 @@
 """Command-line options shared by the ``fetch-*`` steps (standard library only)."""
 
 import datetime
+from pathlib import Path
 
-from ..argtypes import iso_date, non_negative_float, non_negative_int, utc_datetime  # noqa: F401
+from ..argtypes import (  # noqa: F401
+    http_url,
+    iso_date,
+    non_negative_float,
+    non_negative_int,
+    utc_datetime,
+)
 from ..errors import UsageError
 
 
@@ -36,7 +43,9 @@ def add_service_arguments(parser, default_url, credentials_help, credentials_req
         service.add_argument(
             "--credentials", required=credentials_required, metavar="FILE", help=credentials_help
         )
-    service.add_argument("--url", default=None, help=f"service base URL (default {default_url})")
+    service.add_argument(
+        "--url", type=http_url, default=None, help=f"service base URL (default {default_url})"
+    )
     service.add_argument(
         "--max-retries",
         type=non_negative_int,
@@ -56,6 +65,18 @@ def add_service_arguments(parser, default_url, credentials_help, credentials_req
         default=60.0,
         help="connect/read time-out of each HTTP call [s] (default 60; 0: none)",
     )
+
+
+def credentials_file(text):
+    """The ``--credentials`` file as a Path; UsageError if it is missing or not a file."""
+    path = Path(text)
+    if path.is_dir():
+        raise UsageError(f"{path}: credentials file is a directory")
+    if not path.exists():
+        raise UsageError(f"{path}: credentials file does not exist")
+    if not path.is_file():
+        raise UsageError(f"{path}: credentials file is not a regular file")
+    return path
 
 
 def retry_policy(args):

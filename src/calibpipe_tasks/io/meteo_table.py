@@ -30,6 +30,7 @@ the table from the readers' :class:`~.meteo_fields.MeteoFields`.
 import numpy as np
 
 from ..errors import InputDataError
+from .table_checks import Col, Monotonic, TableKind, check_table, read_ecsv
 
 #: column name -> (unit string, description)
 COLUMNS = {
@@ -44,6 +45,28 @@ COLUMNS = {
 }
 REQUIRED_META = ("site", "site_latitude", "site_longitude", "site_altitude", "data_source")
 FILENAME = "meteo.ecsv"
+#: the checks every step reading the table applies (:mod:`.table_checks`): columns and
+#: units above, finite values, at least one row, the meta, and within each profile
+#: (time, grid point) pressure strictly decreasing with altitude
+KIND = TableKind(
+    name="meteorological table",
+    columns={
+        name: Col(
+            unit,
+            finite=unit is not None,
+            positive=name in ("pressure", "temperature"),
+            time=name == "time",
+        )
+        for name, (unit, _) in COLUMNS.items()
+    },
+    meta=REQUIRED_META,
+    monotonic=(
+        Monotonic(
+            "pressure", "decreasing", along="altitude", group_by=("time", "latitude", "longitude")
+        ),
+    ),
+    locate_by="altitude",
+)
 
 
 def read_meteo_table(path):
@@ -53,44 +76,14 @@ def read_meteo_table(path):
     ------
     InputDataError
         If the file is not an ECSV table with the columns, units and meta above,
-        or holds NaN values.
+        holds NaN values or a profile whose pressure does not decrease with altitude.
     """
-    from astropy.table import Table
-    from astropy.time import Time
-
-    try:
-        table = Table.read(path, format="ascii.ecsv")
-    except Exception as err:  # astropy raises many types for malformed files
-        raise InputDataError(
-            path, f"not a readable ECSV table ({type(err).__name__}: {err})"
-        ) from None
-    check_meteo_table(table, path)
-    if not isinstance(table["time"], Time):
-        table["time"] = Time(table["time"], scale="utc")
-    return table
+    return read_ecsv(path, KIND)  # the check makes the time column an astropy Time
 
 
 def check_meteo_table(table, path=None):
-    """Raise :class:`InputDataError` unless ``table`` follows the normalised layout."""
-    import astropy.units as u
-
-    missing = [c for c in COLUMNS if c not in table.colnames]
-    if missing:
-        raise InputDataError(path, f"meteorological table lacks column(s) {', '.join(missing)}")
-    for name, (unit, _) in COLUMNS.items():
-        if unit is None:
-            continue
-        col_unit = table[name].unit
-        if col_unit is None or not u.Unit(col_unit).is_equivalent(u.Unit(unit)):
-            raise InputDataError(path, f"column {name} has unit {col_unit}, expected {unit}")
-        values = np.asarray(table[name], dtype=float)
-        if not np.all(np.isfinite(values)):
-            raise InputDataError(path, f"column {name} holds NaN or infinite values")
-    missing_meta = [k for k in REQUIRED_META if k not in table.meta]
-    if missing_meta:
-        raise InputDataError(path, f"meteorological table lacks meta {', '.join(missing_meta)}")
-    if len(table) == 0:
-        raise InputDataError(path, "meteorological table has no rows")
+    """Raise :class:`InputDataError` unless ``table`` follows the layout (:data:`KIND`)."""
+    check_table(table, KIND, path)
 
 
 #: decimals kept in the written table (well below the precision of the sources)

@@ -14,10 +14,27 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputDataError
+from .table_checks import Col, TableKind, check_table
 
 MUON_GROUP = "/dl1/event/telescope/muon"
 TRIGGER_TABLE = "/dl1/event/telescope/trigger"
 SUBARRAY_LAYOUT = "/configuration/instrument/subarray/layout"
+#: the columns of a muon table the throughput and PSF steps use, in the units ctapipe
+#: writes (exactly: the cuts and products use the stored values); NaN is allowed (a
+#: failed fit), the quality cuts remove it
+MUON_KIND = TableKind(
+    name="muon table",
+    columns={
+        "obs_id": Col(None, finite=False),
+        "event_id": Col(None, finite=False),
+        "tel_id": Col(None, finite=False),
+        "muonring_radius": Col("deg", finite=False, exact=True),
+        "muonefficiency_width": Col("deg", finite=False, exact=True),
+        "muonefficiency_impact": Col("m", finite=False, exact=True),
+        "muonefficiency_optical_efficiency": Col("", finite=False),
+    },
+    min_rows=0,
+)
 
 
 @dataclass
@@ -120,6 +137,8 @@ def _read_file(path):
         parts = [read_table(path, f"{MUON_GROUP}/{name}") for name in names]
     except Exception as err:  # noqa: BLE001 - corrupt tables: one line, not a traceback
         raise InputDataError(path, f"unreadable table ({err})") from None
+    for name, part in zip(names, parts, strict=True):
+        check_table(part, MUON_KIND, f"{path} ({MUON_GROUP}/{name})")
     parts = [p for p in parts if len(p)]
     if not parts:
         return None, {}

@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import InputDataError
+from .table_checks import Col, Monotonic, TableKind, read_ecsv
 
 DENSITY_PATTERN = re.compile(r"^ref_density_at_15km_(?P<site>.+)_(?P<season>[a-z]+)\.ecsv$")
 MODEL_PATTERN = re.compile(
@@ -29,6 +30,26 @@ MODEL_COLUMNS = {
     "temperature": "K",
     "partial_water_pressure": "",
 }
+#: checks of a reference model (:mod:`.table_checks`): the columns above, finite, positive
+#: density, thickness and temperature, thickness strictly decreasing with altitude (which
+#: also refuses a repeated altitude)
+MODEL_KIND = TableKind(
+    name="reference model",
+    columns={
+        name: Col(unit, positive=name not in ("altitude", "partial_water_pressure"))
+        for name, unit in MODEL_COLUMNS.items()
+    },
+    min_rows=2,
+    monotonic=(Monotonic("atmospheric_thickness", "decreasing", along="altitude"),),
+    locate_by="altitude",
+)
+#: checks of a reference density at 15 km: one row, a finite positive density
+DENSITY_KIND = TableKind(
+    name="reference density table",
+    columns={"season": Col(None, finite=False), "density": Col("1 / cm3", positive=True)},
+    min_rows=1,
+    max_rows=1,
+)
 
 
 def default_reference_dir():
@@ -56,8 +77,6 @@ def find_candidates(reference_dir, ctao_site_name):
         If the directory holds no reference for the site, or a density file has
         no matching model file or is malformed.
     """
-    from astropy.table import Table
-
     reference_dir = Path(reference_dir)
     if not reference_dir.is_dir():
         raise InputDataError(reference_dir, "reference set directory does not exist")
@@ -74,11 +93,8 @@ def find_candidates(reference_dir, ctao_site_name):
         season = m["season"]
         if season not in models:
             raise InputDataError(path, f"no reference_atmo_model_*_{ctao_site_name}_{season}.ecsv")
-        try:
-            table = Table.read(path, format="ascii.ecsv")
-            density = table["density"].quantity.to_value("1 / cm3")[0]
-        except Exception as err:
-            raise InputDataError(path, f"not a reference density table ({err})") from None
+        table = read_ecsv(path, DENSITY_KIND)
+        density = table["density"].quantity.to_value("1 / cm3")[0]
         version, model_file = models[season]
         candidates.append(Candidate(season, version, path, model_file, float(density)))
     if not candidates:
@@ -89,19 +105,29 @@ def find_candidates(reference_dir, ctao_site_name):
 
 
 def read_reference_model(path):
-    """Read a reference atmosphere model; returns an astropy Table (checked columns/units)."""
-    import astropy.units as u
-    from astropy.table import Table
-
-    try:
-        table = Table.read(path, format="ascii.ecsv")
-    except Exception as err:
-        raise InputDataError(path, f"not a readable ECSV table ({type(err).__name__})") from None
-    for name, unit in MODEL_COLUMNS.items():
-        if name not in table.colnames:
-            raise InputDataError(path, f"reference model lacks column {name}")
-        col_unit = table[name].unit or u.dimensionless_unscaled
-        if not u.Unit(col_unit).is_equivalent(u.Unit(unit or "")):
-            raise InputDataError(path, f"reference model column {name} has unit {col_unit}")
+    """Read a reference atmosphere model, checked (:data:`MODEL_KIND`); sorted by altitude."""
+    table = read_ecsv(path, MODEL_KIND)
     table.sort("altitude")
     return table
+
+
+#: keys of the selection record (``reference_selection.json``) the model step uses
+SELECTION_KEYS = ("season", "version")
+
+
+def read_selection_record(path):
+    """Read a selection record (``reference_selection.json`` of ``select-reference-model``).
+
+    Raises
+    ------
+    InputDataError
+        Not JSON, not a JSON object, ``season`` or ``version`` missing or not strings.
+    """
+    from .table_checks import read_json_object
+
+    return read_json_object(
+        path,
+        "selection record",
+        required=SELECTION_KEYS,
+        strings=(*SELECTION_KEYS, "method"),
+    )

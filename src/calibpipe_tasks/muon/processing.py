@@ -139,6 +139,7 @@ def process_file(input_path, output_path, settings, workers=1, progress=None):
         (intensity fit run) and ``rings_valid`` (fit converged).
     """
     import collections
+    import contextlib
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -170,14 +171,18 @@ def process_file(input_path, output_path, settings, workers=1, progress=None):
                 counts["rings_valid"] += bool(tel_muon.efficiency.is_valid)
         writer(event)
 
-    with DataWriter(
-        event_source=source,
-        output_path=output_path,
-        overwrite=True,
-        write_dl1_images=False,
-        write_dl1_parameters=False,
-        write_muon_parameters=True,
-    ) as writer:
+    # closing: the input is closed when a step fails too (no PyTables warning at exit)
+    with (
+        contextlib.closing(source),
+        DataWriter(
+            event_source=source,
+            output_path=output_path,
+            overwrite=True,
+            write_dl1_images=False,
+            write_dl1_parameters=False,
+            write_muon_parameters=True,
+        ) as writer,
+    ):
         if workers <= 1:
             processors = TypedMuonProcessors(subarray, settings)
             for event in events:

@@ -11,7 +11,7 @@ when a step's ``--help`` is built).
 import logging
 from fnmatch import fnmatch
 
-from ..argtypes import positive_float, positive_int
+from ..argtypes import expression, pattern_expression, positive_float, positive_int
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,7 @@ def add_selection_arguments(parser):
     parser.add_argument(
         "--cut",
         action="append",
+        type=expression,
         default=None,
         metavar="EXPR",
         help="quality cut for every telescope (repeat; replaces the defaults: "
@@ -68,6 +69,7 @@ def add_selection_arguments(parser):
     parser.add_argument(
         "--type-cut",
         action="append",
+        type=pattern_expression,
         default=None,
         metavar="PATTERN=EXPR",
         help="extra cut for telescope types matching PATTERN (repeat; replaces the defaults: "

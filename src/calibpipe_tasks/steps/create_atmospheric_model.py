@@ -107,35 +107,14 @@ def add_arguments(parser):
     parser.add_argument("--plots", action="store_true", help="also write the diagnostic PNGs")
 
 
-def _read_macobac(path):
-    from astropy.table import Table
-
-    from .. import units
-    from ..errors import InputDataError
-
-    units.enable()
-    try:
-        table = Table.read(path, format="ascii.ecsv")
-        values = table["co2_concentration"].quantity.to_value(units.PPM)
-    except Exception as err:
-        raise InputDataError(path, f"not a 12-MACOBAC table ({type(err).__name__})") from None
-    if len(table) != 1:
-        raise InputDataError(path, f"12-MACOBAC table must have exactly one row, has {len(table)}")
-    co2 = float(values[0])
-    if not 100.0 < co2 < 2000.0:
-        raise InputDataError(path, f"implausible CO2 concentration {co2} ppm")
-    return co2
-
-
 def run(args, ctx):
-    import json
-
     import numpy as np
 
     from ..atmosphere.model_products import compute_model
-    from ..errors import InputDataError, UsageError
+    from ..errors import UsageError
+    from ..io.macobac_table import read_macobac
     from ..io.meteo_table import read_meteo_table
-    from ..io.reference_atmosphere import read_reference_model
+    from ..io.reference_atmosphere import read_reference_model, read_selection_record
 
     if args.wavelength_max < args.wavelength_min:
         raise UsageError("--wavelength-max must not be below --wavelength-min")
@@ -150,12 +129,9 @@ def run(args, ctx):
     selection = {}
     if args.selection:
         selection_path = ctx.add_input(args.selection, role="reference_selection")
-        try:
-            selection = json.loads(selection_path.read_text())
-        except (ValueError, UnicodeDecodeError) as err:
-            raise InputDataError(selection_path, f"not a JSON selection record ({err})") from None
+        selection = read_selection_record(selection_path)
     meteo = read_meteo_table(meteo_path)
-    co2_ppm = _read_macobac(macobac_path)
+    co2_ppm = read_macobac(macobac_path)
     reference = read_reference_model(reference_path)
     wavelengths = np.arange(
         args.wavelength_min, args.wavelength_max + 0.5 * args.wavelength_step, args.wavelength_step

@@ -13,7 +13,6 @@ back-off, then the step exits 100; a refused key or request exits 3.
 """
 
 import sys
-from pathlib import Path
 
 from ..fetch import options
 
@@ -39,18 +38,23 @@ def add_arguments(parser):
 
 
 def run(args, ctx):
-    from ..errors import UsageError
+    import argparse
+
+    from ..errors import InputDataError
     from ..fetch import era5
     from ..fetch.http import check_grib, check_netcdf
 
-    credentials = Path(args.credentials)
-    if not credentials.is_file():
-        raise UsageError(f"{credentials}: credentials file does not exist")
+    credentials = options.credentials_file(args.credentials)
     _, latitude, longitude = options.resolve_site(args)
     times = options.resolve_times(args, latitude, longitude, step_hours=1)
     area = era5.area_box(latitude, longitude, args.half_width, era5.GRID_DEG)
     request = era5.era5_request(times, area, args.format)
     file_url, key = era5.read_cdsapirc(credentials)
+    if file_url and not args.url:
+        try:
+            options.http_url(file_url)
+        except argparse.ArgumentTypeError as err:
+            raise InputDataError(credentials, f"url: {err}") from None
     url = args.url or file_url or DEFAULT_URL
     policy = options.retry_policy(args)
 

@@ -12,8 +12,6 @@ errors, time-outs and HTTP 408/429/5xx are retried with exponential back-off, th
 the step exits 100; a refused token or request exits 3.
 """
 
-from pathlib import Path
-
 from ..fetch import options
 
 NAME = "fetch-gdas"
@@ -50,12 +48,9 @@ def add_arguments(parser):
 def run(args, ctx):
     import logging
 
-    from ..errors import UsageError
     from ..fetch import gdex
 
-    credentials = Path(args.credentials)
-    if not credentials.is_file():
-        raise UsageError(f"{credentials}: credentials file does not exist")
+    credentials = options.credentials_file(args.credentials)
     _, latitude, longitude = options.resolve_site(args)
     times = options.resolve_times(args, latitude, longitude, step_hours=gdex.STEP_HOURS)
     from ..fetch.era5 import area_box

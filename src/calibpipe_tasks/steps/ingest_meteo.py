@@ -143,7 +143,13 @@ def run(args, ctx):
 
     from ..errors import InputDataError
     from ..io.meteo_fields import detect_format
-    from ..io.meteo_table import FILENAME, build_meteo_table, combine_fields, write_meteo_table
+    from ..io.meteo_table import (
+        FILENAME,
+        build_meteo_table,
+        check_meteo_table,
+        combine_fields,
+        write_meteo_table,
+    )
     from ..progress import progress
 
     site = _site(args)
@@ -176,6 +182,8 @@ def run(args, ctx):
     if fields.grid_step is not None:
         meta["grid_step_deg"] = [float(v) for v in fields.grid_step]
     table = build_meteo_table(fields, meta)
+    # the checks of every reader of the table, naming the inputs (not the temporary output)
+    check_meteo_table(table, ", ".join(str(p) for p in paths))
     write_meteo_table(table, ctx.output(FILENAME))
     ctx.extra_provenance.update(
         window_start=start.isoformat(), window_end=end.isoformat(), n_rows=len(table)

@@ -10,23 +10,22 @@ observation blocks, trigger tables and ``/dl1/event/telescope/muon/tel_NNN``
 
 Cut options take ``PATTERN=EXPR`` (ctapipe ``QualityQuery`` expressions;
 PATTERN matches the telescope type, e.g. ``MST_*``); giving one replaces the
-defaults of that pattern. The intensity fits run in ``--workers`` processes.
+defaults of that pattern. Every expression is compiled, and its names checked
+against what ctapipe provides (``dl1_params``; ``parameters``, ``ring``,
+``mask``; ``np``, ``u``), before any work: a bad one is a usage error. The
+intensity fits run in ``--workers`` processes.
 """
 
-from ..argtypes import file_basename, positive_float, positive_int
+from ..argtypes import expression_with, file_basename, pattern_and, positive_float, positive_int
 
 NAME = "process-muons"
 HELP = "DL1 images -> muon ring parameters and optical efficiency (ctapipe MuonProcessor)"
 DEFAULT_OUTPUT = "muons.dl1.h5"
 
 
-def _pattern_value(text):
-    import argparse
-
-    pattern, sep, value = str(text).partition("=")
-    if not sep or not pattern.strip() or not value.strip():
-        raise argparse.ArgumentTypeError(f"expected PATTERN=VALUE: {text!r}")
-    return pattern.strip(), value.strip()
+#: names ctapipe's MuonProcessor gives its ImageParameterQuery and RingQuery
+IMAGE_CUT_NAMES = ("dl1_params",)
+RING_CUT_NAMES = ("parameters", "ring", "mask")
 
 
 def add_arguments(parser):
@@ -42,7 +41,7 @@ def add_arguments(parser):
     )
     parser.add_argument(
         "--image-cut",
-        type=_pattern_value,
+        type=pattern_and(expression_with(IMAGE_CUT_NAMES)),
         action="append",
         default=None,
         metavar="PATTERN=EXPR",
@@ -52,7 +51,7 @@ def add_arguments(parser):
     )
     parser.add_argument(
         "--ring-cut",
-        type=_pattern_value,
+        type=pattern_and(expression_with(RING_CUT_NAMES)),
         action="append",
         default=None,
         metavar="PATTERN=EXPR",
@@ -61,7 +60,7 @@ def add_arguments(parser):
     )
     parser.add_argument(
         "--hole-radius",
-        type=_pattern_value,
+        type=pattern_and(positive_float),
         action="append",
         default=None,
         metavar="PATTERN=METRES",
@@ -110,6 +109,8 @@ def run(args, ctx):
     import logging
     import os
 
+    from ctapipe.core.expression_engine import ExpressionError
+
     from ..errors import InputDataError, UsageError
     from ..io.dl1_files import check_dl1_images, hdf5_without_timestamps, normalise_hdf5_metadata
     from ..muon.processing import (
@@ -152,6 +153,8 @@ def run(args, ctx):
             counts = process_file(path, output, settings, workers=workers, progress=progress)
     except InputDataError:
         raise
+    except ExpressionError as err:  # compiles, but fails on the data (e.g. a missing attribute)
+        raise UsageError(f"quality cut cannot be evaluated: {err}") from None
     except (KeyError, ValueError, OSError) as err:
         raise InputDataError(path, f"cannot process DL1 images ({err})") from None
     normalise_hdf5_metadata(output, path)

@@ -48,16 +48,18 @@ def run(args, ctx):
 
     from ..atmosphere.reference_selection import SELECTION_ALTITUDE_KM, closest, density_at
     from ..errors import InputDataError, UsageError
-    from ..io.reference_atmosphere import default_reference_dir, find_candidates
+    from ..io.mdp_table import read_mdp
+    from ..io.reference_atmosphere import (
+        default_reference_dir,
+        find_candidates,
+        read_reference_model,
+    )
     from ..sites import calendar_season, get_site
 
     path = ctx.add_input(args.mdp, role="mdp")
-    try:
-        mdp = Table.read(path, format="ascii.ecsv")
-        altitude = mdp["altitude"].quantity.to_value("km")
-        density = mdp["number_density"].quantity.to_value("1 / cm3")
-    except Exception as err:
-        raise InputDataError(path, f"not a molecular density profile ({err})") from None
+    mdp = read_mdp(path)
+    altitude = mdp["altitude"].quantity.to_value("km")
+    density = mdp["number_density"].quantity.to_value("1 / cm3")
     site = get_site(args.site or mdp.meta.get("site", ""))
     reference_dir = args.reference_dir or default_reference_dir()
     candidates = find_candidates(reference_dir, site.ctao_name)
@@ -88,6 +90,7 @@ def run(args, ctx):
         )
     chosen = candidates[index]
     ctx.add_input(chosen.model_file, role="reference_model")
+    read_reference_model(chosen.model_file)  # the checks the next step applies, failing here
 
     table = Table()
     table["season"] = [c.season for c in candidates]
