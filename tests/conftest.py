@@ -4,6 +4,7 @@ Also the session check that a run leaves the git checkout clean (:mod:`clean_tre
 """
 
 import os
+import sqlite3  # noqa: F401  before anything imports eccodes (see calibpipe_tasks/__init__.py)
 import sys
 from dataclasses import dataclass
 from pathlib import Path
