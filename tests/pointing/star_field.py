@@ -66,6 +66,8 @@ class FieldSpec:
     broken_pixels: dict = field(default_factory=dict)  # tel_id -> list of pixel ids (dead)
     hot_pixels: dict = field(default_factory=dict)  # tel_id -> list of pixel ids
     obs_id: int = 1
+    event_type: int = 5  # EventType of the events (5: SKY_PEDESTAL)
+    image_telescopes: list | None = None  # telescopes whose images are written (None: all)
     baseline_spread: float = 0.05  # relative pixel-to-pixel spread of the night-sky variance
     faintest_magnitude: float | None = None  # draw only stars at least this bright (None: all)
     # pointing rows cover [start - before, end + after] seconds, every 'pointing_step' s
@@ -250,6 +252,8 @@ def write_star_field(path, spec, write_pointing=True):
     subarray = subarray_for(spec.telescopes)
     fields = {t: make_star_field(spec, t, subarray) for t in sorted(spec.telescopes)}
     times = event_times(spec)
+    shown = spec.image_telescopes
+    written = {t: d for t, d in fields.items() if shown is None or t in shown}
 
     class StarFieldSource(EventSource):
         @staticmethod
@@ -289,9 +293,9 @@ def write_star_field(path, spec, write_pointing=True):
                 event = ArrayEventContainer(count=i)
                 event.index = EventIndexContainer(obs_id=spec.obs_id, event_id=i + 1)
                 event.trigger.time = times[i]
-                event.trigger.event_type = EventType.SKY_PEDESTAL
-                event.trigger.tels_with_trigger = np.array(sorted(fields), dtype=np.int16)
-                for tel_id, data in fields.items():
+                event.trigger.event_type = EventType(spec.event_type)
+                event.trigger.tels_with_trigger = np.array(sorted(written), dtype=np.int16)
+                for tel_id, data in written.items():
                     event.trigger.tel[tel_id] = TelescopeTriggerContainer(time=times[i])
                     dl1 = event.dl1.tel[tel_id]
                     dl1.image = data["images"][i]

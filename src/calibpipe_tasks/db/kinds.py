@@ -16,6 +16,7 @@ KINDS = {
     "reference-selection": ("selected reference atmospheric model", ("site",)),
     "muon-throughput": ("optical throughput from muon rings (ECSV)", ("telescope",)),
     "muon-psf": ("optical PSF from muon rings (ECSV)", ("telescope",)),
+    "pointing-correction": ("pointing corrections from star tracking (ECSV)", ("telescope",)),
 }
 
 STATUS_CURRENT = "current"

@@ -5,7 +5,7 @@ chunk, the correction (δalt, δaz and optionally a camera rotation) by weighted
 least squares (weights: the inverse 2×2 covariance of each measured position)
 through the full AltAz -> TelescopeFrame transformation — not a 2-D translation.
 Every chunk gets a row; a chunk without enough stars, or with a bad χ²/ndf, has
-``is_valid = false`` and the reason (never a crash, never valid without stars).
+``is_valid = false`` and the reason in ``status`` (never a crash, never valid without stars).
 
 Writes ``pointing_corrections.h5`` at ctapipe's
 ``/dl1/monitoring/telescope/pointing/star_tracking/tel_NNN`` and
@@ -109,7 +109,7 @@ def run(args, ctx):
                         }
                     )
 
-                def rad(name):
+                def rad(name, s=s):
                     col = s[name]
                     unit = getattr(col, "unit", None)
                     q = u.Quantity(col, unit if unit is not None else u.deg)
@@ -176,7 +176,7 @@ def run(args, ctx):
     table["n_stars"] = np.array([x["n_stars"] for x in f], dtype=np.int32)
     table["n_points"] = np.array([x["n_points"] for x in f], dtype=np.int32)
     table["is_valid"] = np.array([x["is_valid"] for x in f], dtype=bool)
-    table["reason"] = np.array([x["reason"] for x in f], dtype="U80")
+    table["status"] = np.array([x["reason"] for x in f], dtype="U80")
     for name in ("time_start", "time_end", "time"):
         table[name].format = "isot"
     descriptions = {
@@ -200,7 +200,7 @@ def run(args, ctx):
         "n_stars": "distinct stars used",
         "n_points": "star positions used (after clipping)",
         "is_valid": "true when the correction may be used",
-        "reason": "ok, or why the correction is not valid",
+        "status": "ok, or the reason why the correction is not valid",
     }
     for name, text in descriptions.items():
         table[name].description = text
