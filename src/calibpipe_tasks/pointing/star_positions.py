@@ -13,7 +13,9 @@ a local baseline ``b`` (the night-sky variance, so the star is weighted by its
 integrated over the hexagonal pixel (sub-sampled on its Voronoi cell). The fit is
 a weighted Gauss-Newton least-squares fit (weights 1/σ_i², σ_i the standard error
 of the stacked pixel value from the pixel's scatter over the chunk), started
-from an iteratively re-centred, baseline-subtracted centroid, vectorised over all
+(plus a relative PSF-template error of ``model_error`` of the star's model, so that
+very bright stars do not dominate with an over-precise template), started from an
+iteratively re-centred, baseline-subtracted centroid, vectorised over all
 (star, stack) pairs at once. The position covariance is the (x0, y0) block of the
 inverse Hessian (J^T W J)^-1, scaled by χ²/ndf of the star's fit where that exceeds 1;
 the tests check it by pulls against a known truth.
@@ -158,6 +160,7 @@ def fit_star_images(
     n_iterations=12,
     min_snr=5.0,
     max_shift_pitch=1.5,
+    model_error=0.03,
 ):
     """Fit star images in stacked variance images (vectorised over all stars and stacks).
 
@@ -186,6 +189,10 @@ def fit_star_images(
     max_shift_pitch : float
         A fitted position further than this many pitches from the prediction is
         "too faint" (the fit ran off to noise or a neighbour).
+    model_error : float
+        Relative precision of the PSF template: ``(model_error · A · g_i)²`` is added
+        to each pixel's variance (a real PSF is not known to better than a few per
+        cent; without it a very bright star's fit has χ²/ndf >> 1 and dominates).
 
     Returns
     -------
@@ -225,7 +232,13 @@ def fit_star_images(
     values = stack_mean[stack[:, None], window]
     errors = stack_error[stack[:, None], window]
     ok_pix = usable[window] & np.isfinite(values) & np.isfinite(errors) & (errors > 0)
-    weight = np.where(ok_pix, 1.0 / np.where(ok_pix, errors, 1.0) ** 2, 0.0)
+    variance = np.where(ok_pix, errors, 1.0) ** 2
+
+    def weights(amplitude, fraction):
+        total = variance + (model_error * amplitude[:, None] * fraction) ** 2
+        return np.where(ok_pix, 1.0 / total, 0.0)
+
+    weight = np.where(ok_pix, 1.0 / variance, 0.0)
     values = np.where(ok_pix, values, 0.0)
     area = np.sqrt(3) / 2 * pitch**2
 
@@ -248,6 +261,7 @@ def fit_star_images(
     max_step = 0.5 * pitch
     for _ in range(n_iterations):
         g, grad = _psf_fraction(wxy, offsets, params[:, :2], psf_sigma, area)
+        weight = weights(params[:, 2], g)
         model = params[:, 3:4] + params[:, 2:3] * g
         resid = values - model
         jac = np.concatenate(
@@ -271,6 +285,7 @@ def fit_star_images(
         params = params + step
 
     g, grad = _psf_fraction(wxy, offsets, params[:, :2], psf_sigma, area)
+    weight = weights(params[:, 2], g)
     resid = values - (params[:, 3:4] + params[:, 2:3] * g)
     jac = np.concatenate(
         [params[:, 2, None, None] * grad, g[..., None], np.ones_like(g)[..., None]], axis=-1
