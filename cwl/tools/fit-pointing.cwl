@@ -31,6 +31,12 @@ inputs:
     doc: Also fit a rotation of the camera about the optical axis.
     inputBinding:
       prefix: --fit-rotation
+  plot:
+    type: boolean?
+    label: Write the diagnostic plot
+    doc: Also write pointing_corrections.png (camera with expected and measured stars, correction vs time).
+    inputBinding:
+      prefix: --plot
   min_stars:
     type: int?
     label: Minimum number of stars
@@ -57,6 +63,13 @@ outputs:
     doc: ctapipe HDF5 with /dl1/monitoring/telescope/pointing/star_tracking/tel_NNN.
     outputBinding:
       glob: pointing_corrections.h5
+  plot_file:
+    type: File?
+    label: Diagnostic plot (PNG)
+    doc: Camera with expected and measured star positions and the correction vs time (with plot).
+    format: https://www.iana.org/assignments/media-types/image/png
+    outputBinding:
+      glob: pointing_corrections.png
   provenance:
     type: File
     label: Provenance record

@@ -52,6 +52,7 @@ def products(tmp_path_factory):
         main(
             [
                 "fit-pointing",
+                "--plot",
                 "--input",
                 str(out / "star_positions.h5"),
                 "--output-dir",
@@ -77,6 +78,10 @@ def test_corrections_recover_the_true_mispointing(products):
         assert row["n_stars"] >= 3 and row["n_points"] >= row["n_stars"]
         assert row["ndf"] == 2 * row["n_points"] - 2
     assert str(table["delta_alt"].unit) == "arcsec"
+
+
+def test_plot_is_a_png(products):
+    assert (products / "pointing_corrections.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_ctapipe_reads_the_corrections_with_units(products):

@@ -18,6 +18,7 @@ NAME = "fit-pointing"
 HELP = "pointing correction (δalt, δaz) per telescope and chunk from star positions"
 OUTPUT_HDF5 = "pointing_corrections.h5"
 OUTPUT_ECSV = "pointing_corrections.ecsv"
+OUTPUT_PLOT = "pointing_corrections.png"
 
 
 def add_arguments(parser):
@@ -36,6 +37,11 @@ def add_arguments(parser):
         type=positive_float,
         default=5.0,
         help="largest chi2/ndf of a valid correction (default 5)",
+    )
+    parser.add_argument(
+        "--plot",
+        action="store_true",
+        help=f"also write {OUTPUT_PLOT}: camera with expected/measured stars, correction vs time",
     )
     parser.add_argument(
         "--clip",
@@ -76,6 +82,7 @@ def run(args, ctx):
     except Exception:  # noqa: BLE001 - any unreadable subarray: write without it
         subarray = None
     rows = []
+    star_tables = {}
     with tables.open_file(str(path)) as h5:
         for tel_id in tel_ids:
             chunks = read_table(h5, f"{STAR_CHUNKS_GROUP}/tel_{tel_id:03d}")
@@ -84,6 +91,7 @@ def run(args, ctx):
                 if tel_id in with_stars
                 else None
             )
+            star_tables[tel_id] = stars
             for chunk in chunks:
                 if stars is not None:
                     sel = (np.asarray(stars["chunk"]) == chunk["chunk"]) & (
@@ -215,5 +223,9 @@ def run(args, ctx):
     table.write(ctx.output(OUTPUT_ECSV), format="ascii.ecsv", overwrite=True)
     with hdf5_without_timestamps():
         write_monitoring_hdf5(ctx.output(OUTPUT_HDF5), table, STAR_TRACKING_GROUP, subarray)
+    if args.plot:
+        from ..plotting import plot_pointing_corrections
+
+        plot_pointing_corrections(table, star_tables, ctx.output(OUTPUT_PLOT))
     ctx.extra_provenance["n_chunks"] = len(table)
     ctx.extra_provenance["n_valid"] = int(np.count_nonzero(table["is_valid"]))
