@@ -148,3 +148,18 @@ def test_faint_field_gives_too_faint_and_an_invalid_chunk():
     assert np.any(rows["flag"] == FLAG_TOO_FAINT)
     assert np.count_nonzero(rows["flag"] == FLAG_OK) <= 2
     assert not fit["is_valid"]
+
+
+def test_site_weather_from_a_profile_matches_the_standard_atmosphere():
+    from calibpipe_tasks.atmosphere.standard_atmosphere import us_standard_atmosphere
+    from calibpipe_tasks.pointing.refraction import standard_weather, weather_from_profile
+
+    levels = np.array([0.0, 1500.0, 3000.0, 5500.0, 9000.0])
+    temperature, pressure, _ = us_standard_atmosphere(levels)
+    site = weather_from_profile(2150.0, levels, pressure / 100, temperature, source="profile")
+    reference = standard_weather(2150.0)
+    # log p linear between levels 1.5 km apart: error h²/8 · g·|dT/dz|/(R T²) ≈ 0.08 % (0.64 hPa)
+    assert abs(site.pressure_hpa - reference.pressure_hpa) < 1.0
+    assert abs(site.temperature_c - reference.temperature_c) < 0.01  # T linear in this layer
+    assert site.source == "profile" and reference.source.startswith("US Standard Atmosphere")
+    assert 780 < reference.pressure_hpa < 790

@@ -33,15 +33,20 @@ TYPE_DEFAULTS = {
 
 
 def _type_value(text):
+    """``TYPE=VALUE`` (e.g. ``LST=7.5``), normalised to ``"LST=7.5"`` (round-trips via YAML)."""
     import argparse
 
     if "=" not in str(text):
         raise argparse.ArgumentTypeError(f"expected TYPE=VALUE (e.g. LST=7.5): {text!r}")
     key, value = str(text).split("=", 1)
     try:
-        return key.strip().upper(), float(value)
+        return f"{key.strip().upper()}={float(value):g}"
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number in {text!r}") from None
+
+
+def _pairs(items):
+    return {k: float(v) for k, v in (item.split("=", 1) for item in items or [])}
 
 
 def add_arguments(parser):
@@ -109,7 +114,7 @@ def add_arguments(parser):
 
 def _per_type(pairs, name):
     values = {k: v[name] for k, v in TYPE_DEFAULTS.items()}
-    values.update(dict(pairs or []))
+    values.update(_pairs(pairs))
     return values
 
 
@@ -152,7 +157,7 @@ def run(args, ctx):
     catalogue = read_catalogue(args.catalogue, first)
     mags = _per_type(args.magnitude_limit, "magnitude_limit")
     psfs = _per_type(args.psf_sigma, "psf_sigma")
-    radii = dict(args.field_radius or [])
+    radii = _pairs(args.field_radius)
 
     star_tables, chunk_tables = [], []
     for tel_id, data in telescopes.items():
