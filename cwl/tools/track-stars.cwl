@@ -28,6 +28,12 @@ inputs:
     doc: ctapipe DL1 HDF5 with /dl1/event/telescope/images/tel_NNN of sky-pedestal events and the drive pointing.
     inputBinding:
       prefix: --input
+  pointing:
+    type: File?
+    label: Drive pointing file
+    doc: File with /dl0/monitoring/telescope/pointing/tel_NNN (default the input; give the R1/DL0 file after ctapipe-process).
+    inputBinding:
+      prefix: --pointing
   meteo:
     type: File?
     label: Meteorological table (ingest-meteo)

@@ -329,3 +329,86 @@ def write_star_field(path, spec, write_pointing=True):
     with tables.open_file(str(path), "r"):
         pass
     return fields
+
+
+def write_star_field_r1(path, spec, n_samples=20):
+    """Write the run as R1 waveforms of sky-pedestal events (the input of ``ctapipe-process``).
+
+    Each pixel's samples are Gaussian with the variance of :func:`make_star_field`'s
+    noise-free image (so ``VarianceExtractor`` gives the variance images back, with the
+    sample-variance scatter of ``n_samples`` samples); the drive pointing is written at
+    ``/dl0/monitoring/telescope/pointing/tel_NNN``. Returns the :func:`make_star_field`
+    results by tel_id.
+    """
+    from astropy.table import Table
+    from ctapipe.containers import (
+        ArrayEventContainer,
+        EventIndexContainer,
+        EventType,
+        ObservationBlockContainer,
+        SchedulingBlockContainer,
+        TelescopeTriggerContainer,
+    )
+    from ctapipe.core import Provenance
+    from ctapipe.io import DataLevel, DataWriter, EventSource, write_table
+
+    subarray = subarray_for(spec.telescopes)
+    fields = {t: make_star_field(spec, t, subarray) for t in sorted(spec.telescopes)}
+    times = event_times(spec)
+    rng = np.random.default_rng([spec.seed, 99])
+
+    class StarFieldR1Source(EventSource):
+        @staticmethod
+        def is_compatible(file_path):
+            return False
+
+        subarray = property(lambda self: subarray)
+        is_simulation = property(lambda self: False)
+        datalevels = property(lambda self: (DataLevel.R1,))
+        obs_ids = property(lambda self: [spec.obs_id])
+
+        @property
+        def observation_blocks(self):
+            block = ObservationBlockContainer(obs_id=np.uint64(spec.obs_id), sb_id=np.uint64(1))
+            return {spec.obs_id: block}
+
+        @property
+        def scheduling_blocks(self):
+            return {1: SchedulingBlockContainer(sb_id=np.uint64(1))}
+
+        def _generator(self):
+            for i in range(spec.n_events):
+                event = ArrayEventContainer(count=i)
+                event.index = EventIndexContainer(obs_id=spec.obs_id, event_id=i + 1)
+                event.trigger.time = times[i]
+                event.trigger.event_type = EventType(spec.event_type)
+                event.trigger.tels_with_trigger = np.array(sorted(fields), dtype=np.int16)
+                for tel_id, data in fields.items():
+                    event.trigger.tel[tel_id] = TelescopeTriggerContainer(time=times[i])
+                    sigma = np.sqrt(np.clip(data["expected"][i], 0, None))
+                    n_pix = sigma.size
+                    noise = rng.standard_normal((1, n_pix, n_samples))
+                    r1 = event.r1.tel[tel_id]
+                    r1.waveform = (noise * sigma[None, :, None]).astype(np.float32)
+                    r1.selected_gain_channel = None
+                    # DVR_0 | HIGH_GAIN_STORED
+                    r1.pixel_status = np.full(n_pix, 5, dtype=np.uint8)
+                yield event
+
+    source = StarFieldR1Source()
+    provenance = Provenance()
+    provenance.start_activity("synthetic star field R1")
+    with DataWriter(
+        event_source=source, output_path=path, overwrite=True, write_r1_waveforms=True
+    ) as writer:
+        for event in source:
+            writer(event)
+    provenance.finish_activity()
+    end = spec.n_events / spec.rate_hz
+    grid = np.arange(-spec.pointing_before_s, end + spec.pointing_after_s, spec.pointing_step_s)
+    ptimes = Time(spec.start, scale="utc") + grid * u.s
+    alt, az = reported_pointing(spec, ptimes)
+    for tel_id in fields:
+        table = Table({"time": ptimes, "azimuth": az * u.rad, "altitude": alt * u.rad})
+        write_table(table, path, f"/dl0/monitoring/telescope/pointing/tel_{tel_id:03d}")
+    return fields

@@ -27,8 +27,16 @@ STAR_TRACKING_GROUP = "/dl1/monitoring/telescope/pointing/star_tracking"
 SKY_PEDESTAL = 5
 
 
-def read_variance_images(path):
+def read_variance_images(path, pointing_path=None):
     """Sky-pedestal variance images per telescope and the drive pointing at their times.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The DL1 file of variance images.
+    pointing_path : pathlib.Path, optional
+        File holding ``/dl0/monitoring/telescope/pointing/tel_NNN`` (default: ``path``;
+        ``ctapipe-process`` does not copy it, so give its input file here).
 
     Returns
     -------
@@ -52,6 +60,13 @@ def read_variance_images(path):
     from ctapipe.io import read_table
     from ctapipe.monitoring import PointingInterpolator
 
+    pointing_path = path if pointing_path is None else pointing_path
+    with open_checked(pointing_path) as h5:
+        pointing_tels = (
+            {int(n[4:]) for n in h5.get_node(POINTING_GROUP)._v_children}
+            if POINTING_GROUP in h5
+            else set()
+        )
     with open_checked(path) as h5:
         if SUBARRAY_LAYOUT not in h5:
             raise InputDataError(path, f"no subarray description ({SUBARRAY_LAYOUT})")
@@ -60,11 +75,6 @@ def read_variance_images(path):
         if SUBARRAY_TRIGGER not in h5:
             raise InputDataError(path, f"no trigger table ({SUBARRAY_TRIGGER})")
         image_tels = sorted(int(n[4:]) for n in h5.get_node(IMAGES_GROUP)._v_children)
-        pointing_tels = (
-            {int(n[4:]) for n in h5.get_node(POINTING_GROUP)._v_children}
-            if POINTING_GROUP in h5
-            else set()
-        )
     subarray = SubarrayDescription.from_hdf(path)
     trigger = read_table(path, SUBARRAY_TRIGGER)
     if "event_type" not in trigger.colnames:
@@ -73,8 +83,8 @@ def read_variance_images(path):
     if len(trigger) == 0:
         raise InputDataError(path, "no sky-pedestal events (event type 5) in the file")
     telescopes = {}
-    with tables.open_file(str(path)) as h5:
-        interpolator = PointingInterpolator(h5file=h5, bounds_error=True)
+    with tables.open_file(str(path)) as h5, tables.open_file(str(pointing_path)) as h5p:
+        interpolator = PointingInterpolator(h5file=h5p, bounds_error=True)
         for tel_id in image_tels:
             images = read_table(h5, f"{IMAGES_GROUP}/tel_{tel_id:03d}")
             rows = join(images, trigger["obs_id", "event_id", "time"], keys=["obs_id", "event_id"])
@@ -88,13 +98,16 @@ def read_variance_images(path):
                 alt, az = interpolator(tel_id, times)
             except ValueError as err:
                 raise InputDataError(
-                    path,
+                    pointing_path,
                     f"pointing table {POINTING_GROUP}/tel_{tel_id:03d} does not cover "
                     f"the events ({times[0].isot} .. {times[-1].isot}): {err}",
                 ) from None
+            image = np.asarray(rows["image"], dtype=float)
+            if image.ndim == 3:  # (events, gain channels, pixels): the first (high) gain
+                image = image[:, 0, :]
             telescopes[tel_id] = dict(
                 times=times,
-                images=np.asarray(rows["image"], dtype=float),
+                images=image,
                 pointing_alt=np.asarray(alt.to_value(u.rad), float),
                 pointing_az=np.asarray(az.to_value(u.rad), float) % (2 * np.pi),
             )

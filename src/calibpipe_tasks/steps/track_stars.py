@@ -54,6 +54,13 @@ def add_arguments(parser):
         "--input", required=True, metavar="DL1.h5", help="ctapipe DL1 file of variance images"
     )
     parser.add_argument(
+        "--pointing",
+        default=None,
+        metavar="DL0.h5",
+        help="file with the drive pointing /dl0/monitoring/telescope/pointing/tel_NNN "
+        "(default: the input; ctapipe-process does not copy it, give its input file)",
+    )
+    parser.add_argument(
         "--meteo",
         default=None,
         metavar="METEO.ecsv",
@@ -149,7 +156,10 @@ def run(args, ctx):
     if args.meteo is not None:
         meteo_path = ctx.add_input(args.meteo, role="meteo")
         meteo = read_meteo_table(meteo_path)
-    subarray, telescopes, skipped = read_variance_images(path)
+    pointing_path = None
+    if args.pointing is not None:
+        pointing_path = ctx.add_input(args.pointing, role="drive_pointing")
+    subarray, telescopes, skipped = read_variance_images(path, pointing_path)
     for tel_id in skipped:
         log.warning("%s: telescope %d has no sky-pedestal images: no rows", path, tel_id)
     location = subarray.reference_location
