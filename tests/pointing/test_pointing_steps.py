@@ -212,3 +212,45 @@ def test_db_kind_per_telescope():
     check_target_for_kind("pointing-correction", "tel_001")
     with pytest.raises(ValueError):
         check_target_for_kind("pointing-correction", "North")
+
+
+@pytest.mark.slow
+def test_ctapipe_process_variance_images_feed_track_stars(tmp_path, run_cli):
+    """The real reading path: ctapipe-process with VarianceExtractor on R1 sky pedestals."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from conftest import DATA
+
+    r1 = DATA / "pointing" / "star_field.r1.h5"
+    config = tmp_path / "variance.yaml"
+    config.write_text(
+        "CameraCalibrator:\n  image_extractor_type: VarianceExtractor\n"
+        "EventTypeFilter:\n  allowed_types: [SKY_PEDESTAL]\n"
+        "DataWriter:\n  write_dl1_images: true\n  write_dl1_parameters: false\n"
+    )
+    dl1 = tmp_path / "variance.dl1.h5"
+    process = Path(sys.executable).parent / "ctapipe-process"
+    subprocess.run(
+        [
+            str(process),
+            f"--input={r1}",
+            f"--output={dl1}",
+            f"--config={config}",
+            f"--provenance-log={tmp_path / 'p.log'}",
+            "--log-level=WARN",
+        ],
+        check=True,
+        cwd=tmp_path,
+    )
+    no_pointing = run_cli("track-stars", "--input", dl1, cwd=tmp_path)
+    assert no_pointing.code == 3 and "no pointing table" in error_lines(no_pointing.err)[0]
+    assert run_cli("track-stars", "--input", dl1, "--pointing", r1, cwd=tmp_path).code == 0
+    assert (
+        run_cli("fit-pointing", "--input", tmp_path / "star_positions.h5", cwd=tmp_path).code == 0
+    )
+    row = Table.read(tmp_path / "pointing_corrections.ecsv")[0]
+    assert row["is_valid"], row["status"]
+    assert abs(row["delta_alt"] - 60.0) < 4 * row["delta_alt_error"]
+    assert abs(row["delta_az"] + 120.0) < 4 * row["delta_az_error"]
