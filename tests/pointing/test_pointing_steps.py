@@ -254,3 +254,30 @@ def test_ctapipe_process_variance_images_feed_track_stars(tmp_path, run_cli):
     assert row["is_valid"], row["status"]
     assert abs(row["delta_alt"] - 60.0) < 4 * row["delta_alt_error"]
     assert abs(row["delta_az"] + 120.0) < 4 * row["delta_az_error"]
+
+
+def test_db_upload_stores_one_product_per_telescope(products, tmp_path, run_cli):
+    import json
+
+    from conftest import ROOT
+
+    result = run_cli(
+        "db-upload",
+        "--kind",
+        "pointing-correction",
+        "--file",
+        products / "pointing_corrections.ecsv",
+        "--provenance",
+        products / "fit-pointing.provenance.json",
+        "--database",
+        ROOT / "tests" / "db" / "data" / "calibration.sqlite",
+        "--recorded-at",
+        "2026-01-16T09:00:00Z",
+        cwd=tmp_path,
+    )
+    assert result.code == 0, result.err
+    receipt = json.loads((tmp_path / "upload-receipt.json").read_text())
+    stored = {p["target"]: p for p in receipt["products"]}
+    assert set(stored) == {"tel_001", "tel_002"}
+    assert all(p["kind"] == "pointing-correction" for p in stored.values())
+    assert stored["tel_001"]["valid_from"].startswith("2026-01-15T23:00:00")
