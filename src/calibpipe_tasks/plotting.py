@@ -118,4 +118,66 @@ def plot_clear_night(table, record, path):
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, format="png", dpi=100, metadata=_METADATA)
+
+
+def plot_pointing_corrections(corrections, stars, path):
+    """Pointing from stars: per telescope, the camera with the expected and measured star
+    positions of its first valid chunk (residual arrows ×20), and the correction vs time.
+
+    Parameters
+    ----------
+    corrections : astropy.table.Table
+        ``pointing_corrections.ecsv`` of fit-pointing.
+    stars : dict
+        tel_id -> star positions table of track-stars (flag-0 rows are drawn).
+    path : path-like
+        PNG to write.
+    """
+    tel_ids = sorted({int(t) for t in corrections["tel_id"]})
+    plt, fig, axes = _figure(len(tel_ids), 2, figsize=(11, 4.5 * len(tel_ids)), squeeze=False)
+    for (ax_cam, ax_t), tel_id in zip(axes, tel_ids, strict=True):
+        rows = corrections[np.asarray(corrections["tel_id"]) == tel_id]
+        valid = np.asarray(rows["is_valid"], dtype=bool)
+        table = stars.get(tel_id)
+        if table is not None and len(table):
+            chunk = int(rows["chunk"][valid][0]) if valid.any() else int(rows["chunk"][0])
+            sel = (np.asarray(table["chunk"]) == chunk) & (np.asarray(table["flag"]) == 0)
+            ex = np.asarray(table["expected_lon"])[sel]
+            ey = np.asarray(table["expected_lat"])[sel]
+            mx = np.asarray(table["measured_lon"])[sel]
+            my = np.asarray(table["measured_lat"])[sel]
+            ax_cam.plot(ex, ey, "o", mfc="none", label="expected (reported pointing)")
+            ax_cam.plot(mx, my, ".", label="measured")
+            ax_cam.quiver(
+                ex,
+                ey,
+                20 * (mx - ex),
+                20 * (my - ey),
+                angles="xy",
+                scale_units="xy",
+                scale=1,
+                width=0.003,
+                label="residual ×20",
+            )
+            ax_cam.set_title(f"tel {tel_id}, chunk {chunk}")
+        ax_cam.set_xlabel("fov_lon [deg]")
+        ax_cam.set_ylabel("fov_lat [deg]")
+        ax_cam.set_aspect("equal")
+        ax_cam.legend(fontsize=7)
+        t = rows["time"].tai.mjd
+        t = (t - t.min()) * 86400.0
+        for name, marker in (("delta_alt", "o"), ("delta_az_sky", "s")):
+            ax_t.errorbar(
+                t[valid],
+                np.asarray(rows[name])[valid],
+                np.asarray(rows[f"{name}_error"])[valid],
+                fmt=marker,
+                label=name,
+            )
+        ax_t.set_xlabel("time from first chunk [s]")
+        ax_t.set_ylabel("correction [arcsec]")
+        ax_t.set_title(f"tel {tel_id}: {int(valid.sum())} of {len(rows)} chunks valid")
+        ax_t.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, format="png", dpi=90, metadata=_METADATA)
     plt.close(fig)

@@ -17,6 +17,7 @@ KINDS = {
     "clear-night": ("clear-night assessment record (JSON) and its table (ECSV)", ("site",)),
     "muon-throughput": ("optical throughput from muon rings (ECSV)", ("telescope",)),
     "muon-psf": ("optical PSF from muon rings (ECSV)", ("telescope",)),
+    "pointing-correction": ("pointing corrections from star tracking (ECSV)", ("telescope",)),
 }
 
 STATUS_CURRENT = "current"

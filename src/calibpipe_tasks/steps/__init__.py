@@ -36,6 +36,9 @@ STEP_MODULES = {
     "process-muons": "process_muons",
     "muon-throughput": "muon_throughput",
     "muon-psf": "muon_psf",
+    # pointing corrections from stars in sky-pedestal variance images (DESIGN.md §11)
+    "track-stars": "track_stars",
+    "fit-pointing": "fit_pointing",
     # calibration database
     "db-init": "db_init",
     "db-upload": "db_upload",

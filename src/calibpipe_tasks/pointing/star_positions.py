@@ -1,0 +1,352 @@
+"""Measured star positions in stacked sky-pedestal variance images.
+
+A star raises the waveform variance of the pixels it shines on by an amount
+proportional to its photon rate (the photo-electron shot noise; Foffano et al.,
+ICRC2021, arXiv:2108.00699, §2; CTA-LST, PoS(ICRC2023)566). Per stack of
+consecutive events, each star's image is fitted, in a window of the pixels nearest
+its predicted position, with the model
+
+    v_i = b + A · g_i(x0, y0),    g_i = ∫_pixel i PSF(x - x0, y - y0) dx dy,
+
+a local baseline ``b`` (the night-sky variance, so the star is weighted by its
+*excess* variance, not by the raw one), an amplitude ``A`` and a Gaussian PSF
+integrated over the hexagonal pixel (sub-sampled on its Voronoi cell). The fit is
+a weighted Gauss-Newton least-squares fit (weights 1/σ_i², σ_i the standard error
+of the stacked pixel value from the pixel's scatter over the chunk), started
+(plus a relative PSF-template error of ``model_error`` of the star's model, so that
+very bright stars do not dominate with an over-precise template), started from an
+iteratively re-centred, baseline-subtracted centroid, vectorised over all
+(star, stack) pairs at once. The position covariance is the (x0, y0) block of the
+inverse Hessian (J^T W J)^-1, scaled by χ²/ndf of the star's fit where that exceeds 1;
+the tests check it by pulls against a known truth.
+
+Flags (one code per measurement, the first that applies): outside the camera,
+on a broken pixel, blended with a neighbour, too faint (amplitude below
+``min_snr`` standard errors, or the fit ran away), fit failed.
+"""
+
+import numpy as np
+
+FLAG_OK = 0
+FLAG_OUTSIDE = 1
+FLAG_BROKEN_PIXEL = 2
+FLAG_BLENDED = 3
+FLAG_TOO_FAINT = 4
+FLAG_FIT_FAILED = 5
+FLAG_REASONS = {
+    FLAG_OK: "ok",
+    FLAG_OUTSIDE: "outside the camera",
+    FLAG_BROKEN_PIXEL: "on a broken pixel",
+    FLAG_BLENDED: "blended with a neighbour star",
+    FLAG_TOO_FAINT: "too faint",
+    FLAG_FIT_FAILED: "fit failed",
+}
+
+
+def pixel_pitch(pix_x, pix_y):
+    """Distance between neighbouring pixel centres (median nearest-neighbour distance)."""
+    from scipy.spatial import cKDTree
+
+    points = np.column_stack([pix_x, pix_y])
+    dist, _ = cKDTree(points).query(points, k=2)
+    return float(np.median(dist[:, 1]))
+
+
+def pixel_subsamples(pix_x, pix_y, pitch, n_per_pitch=8):
+    """Sub-sample offsets covering one pixel's Voronoi cell (its hexagon, oriented as the camera).
+
+    Points of a square grid of step ``pitch / n_per_pitch`` around a central pixel
+    are kept where that pixel is the nearest centre.
+
+    Returns
+    -------
+    ndarray, shape (n_sub, 2)
+        Offsets from the pixel centre.
+    """
+    from scipy.spatial import cKDTree
+
+    points = np.column_stack([pix_x, pix_y])
+    tree = cKDTree(points)
+    centre = int(np.argmin(np.hypot(pix_x, pix_y)))
+    step = pitch / n_per_pitch
+    grid = (np.arange(-n_per_pitch, n_per_pitch + 1) + 0.5) * step
+    gx, gy = np.meshgrid(grid, grid)
+    offsets = np.column_stack([gx.ravel(), gy.ravel()])
+    _, nearest = tree.query(points[centre] + offsets)
+    return offsets[nearest == centre]
+
+
+def broken_pixels(images, hot_factor=50.0):
+    """Pixels unusable in a chunk: non-finite, zero variance, zero scatter, or hot.
+
+    Parameters
+    ----------
+    images : ndarray, shape (n_events, n_pixels)
+    hot_factor : float
+        A pixel whose median exceeds ``hot_factor`` times the camera median is hot.
+    """
+    finite = np.all(np.isfinite(images), axis=0)
+    safe = np.where(np.isfinite(images), images, 0.0)
+    median = np.median(safe, axis=0)
+    spread = np.std(safe, axis=0)
+    camera = np.median(median[finite]) if np.any(finite) else 0.0
+    return ~finite | (median <= 0) | (spread <= 0) | (median > hot_factor * camera)
+
+
+def baseline_spread(images, usable):
+    """Pixel-to-pixel spread of the night-sky variance that stays the same over the chunk.
+
+    The robust standard deviation (1.4826 × MAD) across the usable pixels of the
+    chunk's mean image, less (in quadrature) the part due to the events' noise.
+    Stars cover few pixels and do not move the median. It is added to every
+    pixel's error in the star fit: a fixed baseline pattern is not averaged away
+    by stacking and would otherwise make the position errors too small.
+    """
+    mean = images.mean(axis=0)[usable]
+    if mean.size < 3:
+        return 0.0
+    spread = 1.4826 * np.median(np.abs(mean - np.median(mean)))
+    noise = np.median(np.std(images[:, usable], axis=0, ddof=1)) / np.sqrt(images.shape[0])
+    return float(np.sqrt(max(spread**2 - noise**2, 0.0)))
+
+
+def stack_images(images, stack_size):
+    """Mean images of consecutive stacks of ``stack_size`` events and their standard errors.
+
+    The standard error of each pixel is its standard deviation over all events of
+    the chunk (which holds the chunk's sky, so the stacks share one noise model)
+    divided by the square root of the stack's number of events; the last stack
+    may be shorter.
+
+    Returns
+    -------
+    mean : ndarray, shape (n_stacks, n_pixels)
+    error : ndarray, shape (n_stacks, n_pixels)
+    stack_of_event : ndarray of int, shape (n_events,)
+    """
+    n_events = images.shape[0]
+    stack_size = n_events if stack_size is None else stack_size
+    stack_of_event = np.arange(n_events) // stack_size
+    n_stacks = stack_of_event[-1] + 1
+    counts = np.bincount(stack_of_event, minlength=n_stacks).astype(float)
+    sums = np.zeros((n_stacks, images.shape[1]))
+    np.add.at(sums, stack_of_event, images)
+    mean = sums / counts[:, None]
+    std = np.std(images, axis=0, ddof=1) if n_events > 1 else np.full(images.shape[1], np.nan)
+    return mean, std[None, :] / np.sqrt(counts)[:, None], stack_of_event
+
+
+def _psf_fraction(window_xy, offsets, centre, sigma, area):
+    """Fraction of a Gaussian PSF at ``centre`` in each window pixel, and its gradient."""
+    d = window_xy[:, :, None, :] + offsets[None, None, :, :] - centre[:, None, None, :]
+    e = np.exp(-0.5 * np.sum(d * d, axis=-1) / sigma**2) / (2 * np.pi * sigma**2)
+    g = e.mean(axis=2) * area
+    grad = (e[..., None] * d).mean(axis=2) * area / sigma**2
+    return g, grad
+
+
+def fit_star_images(
+    stack_mean,
+    stack_error,
+    usable,
+    pix_x,
+    pix_y,
+    predicted_x,
+    predicted_y,
+    psf_sigma,
+    pitch,
+    offsets,
+    window_pixels=19,
+    n_iterations=12,
+    min_snr=5.0,
+    max_shift_pitch=1.5,
+    model_error=0.03,
+):
+    """Fit star images in stacked variance images (vectorised over all stars and stacks).
+
+    Parameters
+    ----------
+    stack_mean, stack_error : ndarray, shape (n_stacks, n_pixels)
+        Stacked variance images and the standard errors of their pixels.
+    usable : ndarray of bool, shape (n_pixels,)
+        False for broken pixels (weight 0).
+    pix_x, pix_y : ndarray, shape (n_pixels,)
+        Pixel centres in the TelescopeFrame (fov_lon, fov_lat) [rad].
+    predicted_x, predicted_y : ndarray, shape (n_stars, n_stacks)
+        Predicted star positions [rad] (start of the fit, centre of the window).
+    psf_sigma : float
+        Gaussian PSF standard deviation [rad].
+    pitch : float
+        Pixel pitch [rad].
+    offsets : ndarray, shape (n_sub, 2)
+        :func:`pixel_subsamples`.
+    window_pixels : int
+        Pixels fitted per star (the nearest to its predicted position).
+    n_iterations : int
+        Gauss-Newton iterations.
+    min_snr : float
+        A fitted amplitude below ``min_snr`` standard errors is "too faint".
+    max_shift_pitch : float
+        A fitted position further than this many pitches from the prediction is
+        "too faint" (the fit ran off to noise or a neighbour).
+    model_error : float
+        Relative precision of the PSF template: ``(model_error · A · g_i)²`` is added
+        to each pixel's variance (a real PSF is not known to better than a few per
+        cent; without it a very bright star's fit has χ²/ndf >> 1 and dominates).
+
+    Returns
+    -------
+    dict of ndarray, each shape (n_stars, n_stacks)
+        ``x``, ``y`` [rad], ``cov_xx``, ``cov_xy``, ``cov_yy`` [rad²], ``amplitude``,
+        ``amplitude_error``, ``baseline``, ``chi2``, ``ndf``, ``flag``
+        (``FLAG_OK``, ``FLAG_TOO_FAINT`` or ``FLAG_FIT_FAILED``).
+    """
+    n_stars, n_stacks = predicted_x.shape
+    shape = (n_stars, n_stacks)
+    px = np.asarray(predicted_x, float).ravel()
+    py = np.asarray(predicted_y, float).ravel()
+    stack = np.tile(np.arange(n_stacks), n_stars)
+    n_fits = px.size
+    empty = {
+        k: np.full(shape, np.nan)
+        for k in (
+            "x",
+            "y",
+            "cov_xx",
+            "cov_xy",
+            "cov_yy",
+            "amplitude",
+            "amplitude_error",
+            "baseline",
+            "chi2",
+        )
+    }
+    empty["ndf"] = np.zeros(shape, dtype=np.int64)
+    empty["flag"] = np.full(shape, FLAG_FIT_FAILED, dtype=np.int16)
+    if n_fits == 0:
+        return empty
+    k = min(window_pixels, pix_x.size)
+    dist2 = (pix_x[None, :] - px[:, None]) ** 2 + (pix_y[None, :] - py[:, None]) ** 2
+    window = np.argpartition(dist2, k - 1, axis=1)[:, :k]
+    wxy = np.stack([pix_x[window], pix_y[window]], axis=-1)
+    values = stack_mean[stack[:, None], window]
+    errors = stack_error[stack[:, None], window]
+    ok_pix = usable[window] & np.isfinite(values) & np.isfinite(errors) & (errors > 0)
+    variance = np.where(ok_pix, errors, 1.0) ** 2
+
+    def weights(amplitude, fraction):
+        total = variance + (model_error * amplitude[:, None] * fraction) ** 2
+        return np.where(ok_pix, 1.0 / total, 0.0)
+
+    weight = np.where(ok_pix, 1.0 / variance, 0.0)
+    values = np.where(ok_pix, values, 0.0)
+    area = np.sqrt(3) / 2 * pitch**2
+
+    # start: baseline = median of the usable window pixels, re-centred centroid of the excess
+    masked = np.where(ok_pix, values, np.nan)
+    with np.errstate(all="ignore"):
+        base = np.nanmedian(masked, axis=1)
+    base = np.where(np.isfinite(base), base, 0.0)
+    centre = np.column_stack([px, py])
+    for _ in range(3):
+        near = np.sum((wxy - centre[:, None, :]) ** 2, axis=-1) < (1.5 * pitch) ** 2
+        excess = np.where(ok_pix & near, np.clip(values - base[:, None], 0, None), 0.0)
+        total = excess.sum(axis=1)
+        has = total > 0
+        new = np.einsum("fk,fkc->fc", excess, wxy) / np.where(has, total, 1.0)[:, None]
+        centre = np.where(has[:, None], new, centre)
+    amp = np.clip(np.where(ok_pix, values - base[:, None], 0).sum(axis=1), 1e-12, None)
+    params = np.column_stack([centre, amp, base])
+
+    max_step = 0.5 * pitch
+    for _ in range(n_iterations):
+        g, grad = _psf_fraction(wxy, offsets, params[:, :2], psf_sigma, area)
+        weight = weights(params[:, 2], g)
+        model = params[:, 3:4] + params[:, 2:3] * g
+        resid = values - model
+        jac = np.concatenate(
+            [params[:, 2, None, None] * grad, g[..., None], np.ones_like(g)[..., None]], axis=-1
+        )
+        hess = np.einsum("fk,fki,fkj->fij", weight, jac, jac)
+        rhs = np.einsum("fk,fki,fk->fi", weight, jac, resid)
+        hess_d = hess + 1e-9 * np.eye(4) * np.trace(hess, axis1=1, axis2=2)[:, None, None]
+        try:
+            step = np.linalg.solve(hess_d, rhs[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            step = np.zeros_like(params)
+            for i in range(n_fits):  # rare: singular systems one by one
+                try:
+                    step[i] = np.linalg.solve(hess_d[i], rhs[i])
+                except np.linalg.LinAlgError:
+                    step[i] = np.nan
+        shift = np.hypot(step[:, 0], step[:, 1])
+        scale = np.where(shift > max_step, max_step / np.where(shift > 0, shift, 1.0), 1.0)
+        step[:, :2] *= scale[:, None]
+        params = params + step
+
+    g, grad = _psf_fraction(wxy, offsets, params[:, :2], psf_sigma, area)
+    weight = weights(params[:, 2], g)
+    resid = values - (params[:, 3:4] + params[:, 2:3] * g)
+    jac = np.concatenate(
+        [params[:, 2, None, None] * grad, g[..., None], np.ones_like(g)[..., None]], axis=-1
+    )
+    hess = np.einsum("fk,fki,fkj->fij", weight, jac, jac)
+    chi2 = np.einsum("fk,fk->f", weight, resid**2)
+    ndf = ok_pix.sum(axis=1) - 4
+    with np.errstate(all="ignore"):
+        det_ok = np.isfinite(hess).all(axis=(1, 2)) & (np.abs(np.linalg.det(hess)) > 0)
+        cov = np.full((n_fits, 4, 4), np.nan)
+        cov[det_ok] = np.linalg.inv(hess[det_ok])
+        amp_err = np.sqrt(cov[:, 2, 2])
+        snr = params[:, 2] / amp_err
+        moved = np.hypot(params[:, 0] - px, params[:, 1] - py)
+    # a model that does not describe the star fully (chi2/ndf > 1) widens the errors
+    inflate = np.clip(chi2 / np.where(ndf > 0, ndf, 1), 1.0, None)
+    cov = cov * inflate[:, None, None]
+    amp_err = np.sqrt(cov[:, 2, 2])
+    snr = params[:, 2] / amp_err
+    good = det_ok & np.all(np.isfinite(params), axis=1) & (ndf > 0)
+    good &= np.isfinite(cov[:, 0, 0]) & (cov[:, 0, 0] > 0) & (cov[:, 1, 1] > 0)
+    faint = good & ((snr < min_snr) | (moved > max_shift_pitch * pitch))
+    flag = np.where(good, np.where(faint, FLAG_TOO_FAINT, FLAG_OK), FLAG_FIT_FAILED)
+    out = {
+        "x": params[:, 0],
+        "y": params[:, 1],
+        "cov_xx": cov[:, 0, 0],
+        "cov_xy": cov[:, 0, 1],
+        "cov_yy": cov[:, 1, 1],
+        "amplitude": params[:, 2],
+        "amplitude_error": amp_err,
+        "baseline": params[:, 3],
+        "chi2": chi2,
+        "ndf": ndf.astype(np.int64),
+        "flag": flag.astype(np.int16),
+    }
+    return {name: value.reshape(shape) for name, value in out.items()}
+
+
+def geometric_flags(predicted_x, predicted_y, pix_x, pix_y, usable, pitch):
+    """Flags that follow from where a star is predicted: outside the camera, on a broken pixel.
+
+    A star is outside when its prediction is further than one pitch from every
+    pixel or less than one pitch inside the camera's outermost pixels; it is on a
+    broken pixel when a broken pixel's centre lies within one pitch of it.
+
+    Returns
+    -------
+    ndarray of int16, shape of ``predicted_x``
+    """
+    from scipy.spatial import cKDTree
+
+    points = np.column_stack([pix_x, pix_y])
+    tree = cKDTree(points)
+    xy = np.column_stack([np.ravel(predicted_x), np.ravel(predicted_y)])
+    nearest_dist, _ = tree.query(xy)
+    radius = np.hypot(pix_x, pix_y).max()
+    outside = (nearest_dist > pitch) | (np.hypot(xy[:, 0], xy[:, 1]) > radius - pitch)
+    flags = np.where(outside, FLAG_OUTSIDE, FLAG_OK)
+    if np.any(~usable):
+        broken_tree = cKDTree(points[~usable])
+        dist, _ = broken_tree.query(xy)
+        flags = np.where((flags == FLAG_OK) & (dist < pitch), FLAG_BROKEN_PIXEL, flags)
+    return flags.reshape(np.shape(predicted_x)).astype(np.int16)

@@ -1,0 +1,165 @@
+"""Pure functions of the pointing package: transform vs ctapipe, fit edge cases, flags."""
+
+import astropy.units as u
+import numpy as np
+import pytest
+from astropy.coordinates import AltAz, EarthLocation, SkyCoord
+from astropy.time import Time
+
+from calibpipe_tasks.pointing.correction_fit import fit_pointing_correction
+from calibpipe_tasks.pointing.star_positions import (
+    FLAG_BROKEN_PIXEL,
+    FLAG_OK,
+    FLAG_OUTSIDE,
+    geometric_flags,
+)
+from calibpipe_tasks.pointing.telescope_frame import telescope_frame_offsets, wrap_longitude
+
+ARCSEC = np.deg2rad(1 / 3600)
+SITE = EarthLocation(lon=-17.89 * u.deg, lat=28.76 * u.deg, height=2150 * u.m)
+
+
+def test_numpy_transform_matches_ctapipe_including_negative_longitudes():
+    from ctapipe.coordinates import TelescopeFrame
+
+    rng = np.random.default_rng(1)
+    time = Time("2026-01-15T23:00:00")
+    frame = AltAz(obstime=time, location=SITE)
+    p_alt, p_az = np.deg2rad(75.0), np.deg2rad(3.0)  # near az 0: wraps in the stars' az
+    s_alt = p_alt + np.deg2rad(rng.uniform(-2, 2, 200))
+    s_az = (p_az + np.deg2rad(rng.uniform(-6, 6, 200))) % (2 * np.pi)
+    stars = SkyCoord(alt=s_alt * u.rad, az=s_az * u.rad, frame=frame)
+    pointing = SkyCoord(alt=p_alt * u.rad, az=p_az * u.rad, frame=frame)
+    cam = stars.transform_to(
+        TelescopeFrame(telescope_pointing=pointing, obstime=time, location=SITE)
+    )
+    lon, lat = telescope_frame_offsets(s_alt, s_az, p_alt, p_az)
+    assert np.any(lon < 0) and np.all(lon >= -np.pi) and np.all(lon < np.pi)
+    ct_lon = wrap_longitude(cam.fov_lon.to_value(u.rad))
+    assert np.max(np.abs(lon - ct_lon)) < 1e-4 * ARCSEC
+    assert np.max(np.abs(lat - cam.fov_lat.to_value(u.rad))) < 1e-4 * ARCSEC
+
+
+def _synthetic_points(
+    n_stars=12, alt=80.0, d_alt=40.0, d_az=100.0, rotation=0.0, sigma=5.0, seed=0
+):
+    rng = np.random.default_rng(seed)
+    p_alt = np.full(n_stars, np.deg2rad(alt))
+    p_az = np.full(n_stars, np.deg2rad(10.0))
+    s_alt = p_alt + np.deg2rad(rng.uniform(-1.5, 1.5, n_stars))
+    s_az = p_az + np.deg2rad(rng.uniform(-1.5, 1.5, n_stars)) / np.cos(p_alt)
+    lon, lat = telescope_frame_offsets(
+        s_alt, s_az, p_alt + d_alt * ARCSEC, p_az + d_az * ARCSEC, rotation * ARCSEC
+    )
+    lon = lon + sigma * ARCSEC * rng.standard_normal(n_stars)
+    lat = lat + sigma * ARCSEC * rng.standard_normal(n_stars)
+    var = np.full(n_stars, (sigma * ARCSEC) ** 2)
+    return (s_alt, s_az, p_alt, p_az, lon, lat, var, np.zeros(n_stars), var, np.arange(n_stars))
+
+
+def test_full_transform_recovers_azimuth_offset_near_zenith_where_translation_fails():
+    args = _synthetic_points(sigma=1e-6)
+    fit = fit_pointing_correction(*args)
+    assert fit["is_valid"], fit["reason"]
+    assert abs(fit["delta_alt"] / ARCSEC - 40.0) < 0.01
+    assert abs(fit["delta_az"] / ARCSEC - 100.0) < 0.01
+    # a pure 2-D translation leaves the field rotation δaz·sin(alt) as residuals
+    s_alt, s_az, p_alt, p_az, lon, lat = args[:6]
+    e_lon, e_lat = telescope_frame_offsets(s_alt, s_az, p_alt, p_az)
+    d_lon, d_lat = lon - e_lon, lat - e_lat
+    resid = np.hypot(d_lon - d_lon.mean(), d_lat - d_lat.mean()) / ARCSEC
+    assert resid.max() > 1.0  # arcsec: what the translation model cannot absorb
+
+
+def test_camera_rotation_is_fitted():
+    fit = fit_pointing_correction(*_synthetic_points(rotation=600.0, sigma=2.0), fit_rotation=True)
+    assert fit["is_valid"], fit["reason"]
+    err = np.sqrt(np.diag(fit["covariance"])) / ARCSEC
+    assert abs(fit["rotation"] / ARCSEC - 600.0) < 5 * err[2]
+    assert abs(fit["delta_alt"] / ARCSEC - 40.0) < 5 * err[0]
+
+
+def test_weights_are_inverse_variance_chi2_follows():
+    fit = fit_pointing_correction(*_synthetic_points(n_stars=40, sigma=5.0, seed=3))
+    assert fit["is_valid"]
+    assert 0.5 < fit["chi2"] / fit["ndf"] < 1.6
+    err = np.sqrt(np.diag(fit["covariance"])) / ARCSEC
+    # 40 stars with 5" errors: about 5/sqrt(40) in altitude
+    assert 0.5 < err[0] / (5 / np.sqrt(40)) < 1.5
+
+
+@pytest.mark.parametrize(
+    "n_stars, reason",
+    [(0, "no stars measured"), (2, "too few stars (2 < 3)")],
+)
+def test_no_or_few_stars_never_crash_never_valid(n_stars, reason):
+    args = _synthetic_points(n_stars=max(n_stars, 1))
+    args = [a[:n_stars] for a in args]
+    fit = fit_pointing_correction(*args)
+    assert not fit["is_valid"] and fit["reason"] == reason and fit["n_stars"] == n_stars
+    assert np.isnan(fit["delta_alt"])
+
+
+def test_underestimated_errors_give_bad_chi2():
+    args = list(_synthetic_points(n_stars=20, sigma=20.0))
+    for i in (6, 8):
+        args[i] = args[i] / 400.0  # claimed errors 20x too small
+    fit = fit_pointing_correction(*args, clip=1e6)
+    assert not fit["is_valid"] and fit["reason"].startswith("bad chi2")
+
+
+def test_non_finite_points_are_ignored():
+    args = [np.array(a, float) for a in _synthetic_points(n_stars=10)]
+    args[4][0] = np.nan
+    fit = fit_pointing_correction(*args)
+    assert fit["is_valid"] and fit["n_points"] == 9
+
+
+def test_flags_broken_pixel_and_star_leaving_the_camera():
+    from ctapipe.coordinates import TelescopeFrame
+    from star_field import subarray_for
+
+    geometry = subarray_for({1: "LST"}).tel[1].camera.geometry.transform_to(TelescopeFrame())
+    x, y = geometry.pix_x.to_value(u.rad), geometry.pix_y.to_value(u.rad)
+    pitch = np.deg2rad(0.1023)
+    usable = np.ones(x.size, bool)
+    usable[100] = False
+    radius = np.hypot(x, y).max()
+    # one star on the broken pixel; one moving outwards across the edge along +lon
+    track = np.linspace(radius - 5 * pitch, radius + 2 * pitch, 8)
+    px = np.vstack([np.full(8, x[100]), track])
+    py = np.vstack([np.full(8, y[100]), np.zeros(8)])
+    flags = geometric_flags(px, py, x, y, usable, pitch)
+    assert np.all(flags[0] == FLAG_BROKEN_PIXEL)
+    assert flags[1][0] == FLAG_OK and flags[1][-1] == FLAG_OUTSIDE
+    assert np.all(np.diff((flags[1] == FLAG_OUTSIDE).astype(int)) >= 0)
+
+
+def test_faint_field_gives_too_faint_and_an_invalid_chunk():
+    from star_field import FieldSpec, make_star_field
+    from test_pointing_accuracy import track_and_fit
+
+    from calibpipe_tasks.io.star_tracking import read_catalogue
+    from calibpipe_tasks.pointing.star_positions import FLAG_TOO_FAINT
+
+    spec = FieldSpec(flux_scale=0.003, offsets={1: (0.0, 0.0)})
+    field = make_star_field(spec, 1)
+    rows, fit = track_and_fit(field, spec, read_catalogue("Hipparcos", field["times"][0]))
+    assert np.any(rows["flag"] == FLAG_TOO_FAINT)
+    assert np.count_nonzero(rows["flag"] == FLAG_OK) <= 2
+    assert not fit["is_valid"]
+
+
+def test_site_weather_from_a_profile_matches_the_standard_atmosphere():
+    from calibpipe_tasks.atmosphere.standard_atmosphere import us_standard_atmosphere
+    from calibpipe_tasks.pointing.refraction import standard_weather, weather_from_profile
+
+    levels = np.array([0.0, 1500.0, 3000.0, 5500.0, 9000.0])
+    temperature, pressure, _ = us_standard_atmosphere(levels)
+    site = weather_from_profile(2150.0, levels, pressure / 100, temperature, source="profile")
+    reference = standard_weather(2150.0)
+    # log p linear between levels 1.5 km apart: error h²/8 · g·|dT/dz|/(R T²) ≈ 0.08 % (0.64 hPa)
+    assert abs(site.pressure_hpa - reference.pressure_hpa) < 1.0
+    assert abs(site.temperature_c - reference.temperature_c) < 0.01  # T linear in this layer
+    assert site.source == "profile" and reference.source.startswith("US Standard Atmosphere")
+    assert 780 < reference.pressure_hpa < 790
