@@ -3,7 +3,9 @@
 ctapipe's :class:`~ctapipe.image.muon.MuonProcessor` fits the ring geometry
 (:class:`~ctapipe.image.muon.MuonRingFitter`) and then the ring intensity
 (:class:`~ctapipe.image.muon.MuonIntensityFitter`, model of Chalme-Calvet et
-al. 2013, arXiv:1403.4550) whose free scale is the optical efficiency. Its
+al. 2013, arXiv:1403.4550) whose free scale is the optical efficiency; the
+intensity fit is refined to the lowest minimum of ctapipe's likelihood found
+from a grid of impact points (:mod:`.intensity_fit`). Its
 quality queries (``ImageParameterQuery``, ``RingQuery``) are one list of
 expressions for all telescopes, and the defaults (``n_pixels > 100``,
 ``intensity > 500``) reject most rings of medium-size telescopes; so one
@@ -86,10 +88,16 @@ class TypedMuonProcessors:
     def __init__(self, subarray, settings):
         from ctapipe.image.muon import MuonProcessor
 
+        from .intensity_fit import converging_fitter_class
+
+        fitter_class = converging_fitter_class()
         self.by_tel = {}
         for tel_type in subarray.telescope_types:
             config = muon_config(str(tel_type), **settings)
             processor = MuonProcessor(subarray, config=config)
+            # ctapipe's fit followed by a global refinement on its own likelihood
+            # (intensity_fit.py); it reads the MuonIntensityFitter configuration
+            processor.intensity_fitter = fitter_class(subarray=subarray, parent=processor)
             for tel_id in subarray.get_tel_ids_for_type(tel_type):
                 self.by_tel[tel_id] = processor
 
