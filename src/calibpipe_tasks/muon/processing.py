@@ -14,7 +14,8 @@ traitlets ``Config``. Telescope parameters (hole radius, wavelength band,
 pedestal) use ctapipe's ``TelescopeParameter`` ``[("type", pattern, value)]``
 lists.
 
-The intensity fit dominates (tens of ms per ring); with ``workers > 1`` events
+The intensity fit dominates (tens of ms per ring, 2.6 times ctapipe's own with the
+refinement); with ``workers > 1`` events
 are fitted in a pool of spawned worker processes while the parent reads, cleans
 and writes in order (each worker pays the ctapipe import and numba start-up, so
 this pays only on long runs; see BENCHMARKS.md).
