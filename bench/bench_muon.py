@@ -1,6 +1,7 @@
 """Benchmark of the muon calibration steps (writes the "Muon calibration" section data).
 
     .venv/bin/python bench/bench_muon.py [--rows 1000000] [--events 150] [--skip-calibpipe]
+                                         [--only-process]
 
 (a) ``muon-throughput`` on a generated muon table of >= 1,000,000 rows: the
     aggregation alone (join done, cuts applied: rows/s of
@@ -200,20 +201,23 @@ def main():
     parser.add_argument("--events", type=int, default=150)
     parser.add_argument("--skip-calibpipe", action="store_true")
     parser.add_argument("--skip-process", action="store_true")
+    parser.add_argument("--only-process", action="store_true", help="only part (b)")
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     load = os.getloadavg()[0]
     report = {"load_average_1min": load, "cpus": os.cpu_count()}
 
-    path = make_muon_table(args.rows)
-    n_rows, n_selected, agg = bench_aggregation(path)
-    report["rows"] = n_rows
-    report["rows_selected"] = n_selected
-    report["aggregation_s"] = agg
-    ours, theirs, theirs_rows = bench_throughput_steps(path, args.skip_calibpipe)
-    report["muon_throughput_step_s"] = ours
-    report["calibpipe_0.8.0_s"] = theirs
-    report["calibpipe_0.8.0_rows_aggregated"] = theirs_rows
+    agg, theirs = {}, None
+    if not args.only_process:
+        path = make_muon_table(args.rows)
+        n_rows, n_selected, agg = bench_aggregation(path)
+        report["rows"] = n_rows
+        report["rows_selected"] = n_selected
+        report["aggregation_s"] = agg
+        ours, theirs, theirs_rows = bench_throughput_steps(path, args.skip_calibpipe)
+        report["muon_throughput_step_s"] = ours
+        report["calibpipe_0.8.0_s"] = theirs
+        report["calibpipe_0.8.0_rows_aggregated"] = theirs_rows
     if not args.skip_process:
         report["process"] = {
             k: {"wall_s": v[0], "rings_fitted": v[1]} for k, v in bench_process(args.events).items()
@@ -227,10 +231,11 @@ def main():
             f"| aggregation only, chunks by {name}, {n_selected:,} selected rows | "
             f"{seconds:.3f} s = {n_selected / seconds:,.0f} rows/s |"
         )
-    print(
-        f"| `muon-throughput` whole step, {n_rows:,} rows | {ours:.1f} s "
-        f"= {n_rows / ours:,.0f} rows/s |"
-    )
+    if not args.only_process:
+        print(
+            f"| `muon-throughput` whole step, {n_rows:,} rows | {ours:.1f} s "
+            f"= {n_rows / ours:,.0f} rows/s |"
+        )
     if theirs is not None:
         print(
             f"| `calibpipe-calculate-throughput-muon` 0.8.0, same file | {theirs:.1f} s "

@@ -64,7 +64,12 @@ def _specs():
 def _cache_dir():
     src = Path(calibpipe_tasks.__file__).parent
     digest = hashlib.sha256()
-    for rel in ("io/dl1_synthetic.py", "muon/processing.py", "steps/process_muons.py"):
+    for rel in (
+        "io/dl1_synthetic.py",
+        "muon/processing.py",
+        "muon/intensity_fit.py",
+        "steps/process_muons.py",
+    ):
         digest.update((src / rel).read_bytes())
     digest.update(repr(_specs()).encode())
     return Path(tempfile.gettempdir()) / f"calibpipe-tasks-muon-{digest.hexdigest()[:16]}"

@@ -3,7 +3,9 @@
 ctapipe's :class:`~ctapipe.image.muon.MuonProcessor` fits the ring geometry
 (:class:`~ctapipe.image.muon.MuonRingFitter`) and then the ring intensity
 (:class:`~ctapipe.image.muon.MuonIntensityFitter`, model of Chalme-Calvet et
-al. 2013, arXiv:1403.4550) whose free scale is the optical efficiency. Its
+al. 2013, arXiv:1403.4550) whose free scale is the optical efficiency; the
+intensity fit is refined to the lowest minimum of ctapipe's likelihood found
+from a grid of impact points (:mod:`.intensity_fit`). Its
 quality queries (``ImageParameterQuery``, ``RingQuery``) are one list of
 expressions for all telescopes, and the defaults (``n_pixels > 100``,
 ``intensity > 500``) reject most rings of medium-size telescopes; so one
@@ -12,7 +14,8 @@ traitlets ``Config``. Telescope parameters (hole radius, wavelength band,
 pedestal) use ctapipe's ``TelescopeParameter`` ``[("type", pattern, value)]``
 lists.
 
-The intensity fit dominates (tens of ms per ring); with ``workers > 1`` events
+The intensity fit dominates (tens of ms per ring, 2.6 times ctapipe's own with the
+refinement); with ``workers > 1`` events
 are fitted in a pool of spawned worker processes while the parent reads, cleans
 and writes in order (each worker pays the ctapipe import and numba start-up, so
 this pays only on long runs; see BENCHMARKS.md).
@@ -86,10 +89,16 @@ class TypedMuonProcessors:
     def __init__(self, subarray, settings):
         from ctapipe.image.muon import MuonProcessor
 
+        from .intensity_fit import converging_fitter_class
+
+        fitter_class = converging_fitter_class()
         self.by_tel = {}
         for tel_type in subarray.telescope_types:
             config = muon_config(str(tel_type), **settings)
             processor = MuonProcessor(subarray, config=config)
+            # ctapipe's fit followed by a global refinement on its own likelihood
+            # (intensity_fit.py); it reads the MuonIntensityFitter configuration
+            processor.intensity_fitter = fitter_class(subarray=subarray, parent=processor)
             for tel_id in subarray.get_tel_ids_for_type(tel_type):
                 self.by_tel[tel_id] = processor
 
