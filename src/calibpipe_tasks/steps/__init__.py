@@ -33,6 +33,8 @@ STEP_MODULES = {
     "process-muons": "process_muons",
     "muon-throughput": "muon_throughput",
     "muon-psf": "muon_psf",
+    # camera calibration coefficients (UC-120-2.20)
+    "compute-camera-coefficients": "compute_camera_coefficients",
     # calibration database
     "db-init": "db_init",
     "db-upload": "db_upload",
