@@ -293,3 +293,35 @@ def test_not_hdf5(run_cli, tmp_path):
     path.write_text("not hdf5")
     result = run(run_cli, path, tmp_path / "out")
     assert result.code == 3 and len(error_lines(result.err)) == 1
+
+
+def test_upload_gives_one_product_per_telescope(product, run_cli, tmp_path):
+    """compute-camera-coefficients -> db-upload (kind camera-coefficients) -> db-query."""
+    import json
+
+    from astropy.table import Table
+
+    up, query = tmp_path / "up", tmp_path / "query"
+    up.mkdir(), query.mkdir()
+    result = run_cli(
+        "db-upload", "--kind", "camera-coefficients",
+        "--file", product / "camera_coefficients.ecsv",
+        "--file", product / "camera_coefficients.h5",
+        "--provenance", product / "compute-camera-coefficients.provenance.json", cwd=up,
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    receipt = json.loads((up / "upload-receipt.json").read_text())
+    assert [p["target"] for p in receipt["products"]] == ["tel_001", "tel_002"]
+    summary = Table.read(product / "camera_coefficients.ecsv")
+    at = (
+        Time(summary["time_start"][0])
+        + (Time(summary["time_end"][-1]) - Time(summary["time_start"][0])) / 2
+    )
+    result = run_cli(
+        "db-query", "--database", up / "calibration.sqlite", "--kind", "camera-coefficients",
+        "--target", 2, "--at", at.utc.isot, cwd=query,
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    rows = Table.read(query / "calibration-product" / "camera_coefficients.ecsv")
+    assert set(rows["tel_id"]) == {2}
+    assert (query / "calibration-product" / "camera_coefficients.h5").is_file()

@@ -16,6 +16,10 @@ KINDS = {
     "reference-selection": ("selected reference atmospheric model", ("site",)),
     "muon-throughput": ("optical throughput from muon rings (ECSV)", ("telescope",)),
     "muon-psf": ("optical PSF from muon rings (ECSV)", ("telescope",)),
+    "camera-coefficients": (
+        "camera calibration coefficients: summary (ECSV) and coefficients (HDF5)",
+        ("telescope",),
+    ),
 }
 
 STATUS_CURRENT = "current"
