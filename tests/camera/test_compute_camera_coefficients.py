@@ -325,3 +325,32 @@ def test_upload_gives_one_product_per_telescope(product, run_cli, tmp_path):
     rows = Table.read(query / "calibration-product" / "camera_coefficients.ecsv")
     assert set(rows["tel_id"]) == {2}
     assert (query / "calibration-product" / "camera_coefficients.h5").is_file()
+
+
+@pytest.mark.slow
+def test_the_real_ctapipe_chain_feeds_the_step(run_cli, tmp_path):
+    """The committed per-type statistics (ctapipe-calculate-pixel-statistics on DL1 images of
+    synthetic calibration events) -> ctapipe-merge -> compute-camera-coefficients."""
+    from conftest import DATA
+    from ctapipe.core import run_tool
+    from ctapipe.io import read_table
+    from ctapipe.tools.merge import MergeTool
+
+    inputs = [
+        DATA / "camera" / f"{n}.stats.h5"
+        for n in ("sky_pedestal_image", "flatfield_image", "flatfield_peak_time")
+    ]
+    merged = tmp_path / "merged.h5"
+    argv = ["--attach-monitoring", "--monitoring", f"--output={merged}", *map(str, inputs)]
+    assert run_tool(MergeTool(), argv, cwd=tmp_path) == 0
+    # ctapipe records no extraction window: the step needs it given
+    result = run(run_cli, merged, tmp_path / "no-window")
+    assert result.code == 3 and "give --window-width" in result.err
+    result = run(run_cli, merged, tmp_path / "out", "--window-width", "8")
+    assert result.code == 0, result.err
+    table = read_table(tmp_path / "out" / "camera_coefficients.h5", f"{COEFF_GROUP}/tel_001")
+    assert len(table) == 2
+    reason = np.asarray(table["outlier_reason"])
+    assert np.all(reason[:, :, 0] == REASONS["dead"])  # the generator's dead pixel
+    assert np.all(reason[:, :, 27] == REASONS["hot"])  # and its hot pixel
+    assert np.all(np.isfinite(table["factor"])) and np.all(table["factor"] > 0)

@@ -8,8 +8,9 @@ A pixel is flagged (a bit of :data:`REASONS` set) when
   median, or its pedestal or flat-field charge does not fluctuate at all;
 * ``hot``: its pedestal standard deviation exceeds the camera median by more than
   ``n_sigma`` robust standard deviations of the camera (a star, a noisy channel);
-* ``gain``: its F-factor gain is not positive or off the camera median by more
-  than the relative ``gain_tolerance``;
+* ``gain``: its F-factor gain is not positive, or off the camera median by more
+  than the relative ``gain_tolerance`` and by more than ``n_sigma`` times its
+  statistical error;
 * ``n_pe``: its number of photo-electrons is off the camera median by more than
   ``n_sigma`` times its expected spread: the statistical error of the pixel
   (Poisson, ``F^2`` and light-source jitter, with the pixel's number of events;
@@ -122,7 +123,11 @@ def flag_outliers(
     gain = stats["gain"]
     median_gain = masked_median(gain, base)[..., None]
     with np.errstate(invalid="ignore", divide="ignore"):
-        bad_gain = ~(gain > 0) | ~(np.abs(gain / median_gain - 1.0) <= gain_tolerance)
+        off = np.abs(gain - median_gain)
+        # off by more than the tolerance, and by more than the pixel's own statistical error
+        bad_gain = ~(gain > 0) | ~(
+            (off <= gain_tolerance * median_gain) | (off <= n_pe_n_sigma * stats["gain_err"])
+        )
     reason |= np.where(base & bad_gain, REASONS["gain"], 0).astype(np.uint16)
 
     base = reason == 0
