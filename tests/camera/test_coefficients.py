@@ -45,6 +45,13 @@ def test_factor_pedestal_and_time_shift_within_5_sigma_of_the_truth(camera_sampl
         assert np.all(np.abs(pull) < 5), name
         assert abs(pull.mean()) < 1.5, name  # common camera-median terms
         assert 0.5 < pull.std() < 1.3, name
+    # pedestal noise in p.e.: sqrt(noise^2 + g^2 F^2 qe nsb) x factor
+    noise = np.sqrt(truth.noise**2 + truth.gain**2 * truth.f_squared * truth.qe * truth.nsb)
+    expected_pe = noise * truth.true_factor(good)
+    # (low-NSB compound Poisson: heavy tail, partly clipped at 4 sigma; hence a few per cent)
+    ratio = result["pedestal_noise_pe"][:, :, good] / expected_pe[None, :, good]
+    assert abs(np.median(ratio) - 1) < 0.02
+    assert np.all(np.abs(ratio - 1) < 0.12)
     # the precision the F-factor method promises at 80 p.e. and 2500 events (DESIGN.md §10)
     rel = np.median(result["factor_err"][:, 0, good] / result["factor"][:, 0, good])
     assert rel == pytest.approx(np.sqrt(truth.f_squared / 80 + truth.jitter**2) / 50, rel=0.5)

@@ -73,8 +73,9 @@ def compute_coefficients(
     -------
     dict of ndarray
         ``factor, factor_err, pedestal_offset, pedestal_offset_err, time_shift,
-        time_shift_err, gain, gain_err, n_pe, n_pe_err, outlier_mask,
-        outlier_reason`` of shape ``(n_chunks, n_channels, n_pixels)``;
+        time_shift_err, gain, gain_err, n_pe, n_pe_err, pedestal_noise_pe,
+        pedestal_noise_pe_err, outlier_mask, outlier_reason`` of shape
+        ``(n_chunks, n_channels, n_pixels)``;
         ``n_events`` (flat-field events per pixel, same shape); per chunk
         ``flagged_fraction`` and ``is_valid``; per chunk and channel
         ``median_n_pe`` and ``median_gain``.
@@ -153,8 +154,11 @@ def compute_coefficients(
         "gain_err": stats["gain_err"],
         "n_pe": n_pe,
         "n_pe_err": n_pe_err,
+        # sky-pedestal noise of the window in p.e. (e.g. the pixel noise of the muon fit)
+        "pedestal_noise_pe": np.sqrt(var_ped) * factor,
+        "pedestal_noise_pe_err": np.sqrt(var_ped) * factor_err,
     }
-    for name in ("factor", "pedestal_offset", "time_shift", "gain", "n_pe"):
+    for name in ("factor", "pedestal_offset", "time_shift", "gain", "n_pe", "pedestal_noise_pe"):
         value, error = result[name], result[f"{name}_err"]
         fill = masked_median(value, good)[..., None]
         spread = robust_std(value, good)[..., None]

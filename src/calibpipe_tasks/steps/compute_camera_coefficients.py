@@ -335,6 +335,12 @@ def run(args, ctx):
             "gain_err": ("gain_err", unit, "uncertainty of gain"),
             "n_pe": ("n_pe", None, "photo-electrons of the flat-field pulse (F-factor)"),
             "n_pe_err": ("n_pe_err", None, "uncertainty of n_pe"),
+            "pedestal_noise_pe": (
+                "pedestal_noise_pe",
+                None,
+                "sky-pedestal charge std of the window in p.e. (std x factor)",
+            ),
+            "pedestal_noise_pe_err": ("pedestal_noise_pe_err", None, "uncertainty of it"),
         }
         for name, (key, col_unit, text) in columns.items():
             table[name] = result[key][order] if col_unit is None else result[key][order] * col_unit
