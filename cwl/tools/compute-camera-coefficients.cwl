@@ -72,6 +72,12 @@ inputs:
     doc: A chunk with a larger fraction of flagged pixels is not valid (default 0.1).
     inputBinding:
       prefix: --max-flagged-fraction
+  plots:
+    type: boolean?
+    label: Diagnostic plots
+    doc: Also write camera_coefficients.png, camera maps of gain, factor, pedestal, time shift and outlier reasons.
+    inputBinding:
+      prefix: --plots
   gain_selected_channel:
     type:
       - "null"
@@ -95,6 +101,13 @@ outputs:
     doc: One row per telescope, chunk and channel; flagged pixels per reason, camera medians, validity.
     outputBinding:
       glob: camera_coefficients.ecsv
+  plots:
+    type: File?
+    label: Diagnostic camera maps (PNG)
+    doc: First chunk, high gain, one row per telescope (only with plots).
+    format: https://www.iana.org/assignments/media-types/image/png
+    outputBinding:
+      glob: camera_coefficients.png
   provenance:
     type: File
     label: Provenance record

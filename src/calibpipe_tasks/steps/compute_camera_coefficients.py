@@ -24,6 +24,7 @@ NAME = "compute-camera-coefficients"
 HELP = "camera coefficients (F-factor gain, pedestal, flat-field, time shift) per chunk"
 OUTPUT_HDF5 = "camera_coefficients.h5"
 OUTPUT_ECSV = "camera_coefficients.ecsv"
+OUTPUT_PNG = "camera_coefficients.png"
 CHANNELS = {"high": 0, "low": 1}
 
 
@@ -123,6 +124,11 @@ def add_arguments(parser):
         default=5.0,
         metavar="NS",
         help="flag pixels whose flat-field peak time is off the camera median by more (default 5)",
+    )
+    parser.add_argument(
+        "--plots",
+        action="store_true",
+        help=f"also write {OUTPUT_PNG}: camera maps of the first chunk (high gain)",
     )
     parser.add_argument(
         "--gain-selected-channel",
@@ -413,4 +419,8 @@ def run(args, ctx):
     summary.write(ctx.output(OUTPUT_ECSV), format="ascii.ecsv", overwrite=True)
     with hdf5_without_timestamps():
         write_coefficients_hdf5(ctx.output(OUTPUT_HDF5), products, subarray, simulation)
+    if args.plots:
+        from ..io.camera_plots import plot_camera_coefficients
+
+        plot_camera_coefficients(products, subarray, ctx.output(OUTPUT_PNG), REASONS)
     ctx.extra_provenance["telescopes"] = used
