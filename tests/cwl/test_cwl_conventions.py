@@ -41,6 +41,7 @@ def test_cwltool_validates(path):
 CTAPIPE_TOOLS = {
     "ctapipe-calculate-pixel-statistics": ["ctapipe-calculate-pixel-statistics"],
     "ctapipe-merge-statistics": ["ctapipe-merge", "--attach-monitoring", "--monitoring"],
+    "ctapipe-process-calibration": ["ctapipe-process"],
 }
 
 

@@ -240,6 +240,7 @@ def test_ctadirac_translates(job, translator, monkeypatch):
             "calibpipe-tasks",
             "ctapipe-calculate-pixel-statistics",
             "ctapipe-merge",
+            "ctapipe-process",
         )
     assert bool(t.input_sandbox) == bool(job_files(job))
     assert all(Path(f).is_file() for f in t.input_sandbox)

@@ -10,7 +10,9 @@ ctapipe-calculate-pixel-statistics does (see tests/camera/synthetic_camera.py).
 
 Also the DL1 image files of 300 sky-pedestal and 300 flat-field events of the same
 camera (``pedestal.dl1.h5``, ``flatfield.dl1.h5``, ctapipe's DataWriter), the
-inputs of the ctapipe-calculate-pixel-statistics and ctapipe-merge jobs.
+inputs of the ctapipe-calculate-pixel-statistics and ctapipe-merge jobs, and R1
+waveforms of 100 interleaved events of each type (``calibration.r1.h5``, the input of
+the ctapipe-process-calibration job).
 """
 
 import sys
@@ -20,7 +22,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from camera.dl1_calibration_events import write_calibration_dl1  # noqa: E402
+from camera.dl1_calibration_events import (  # noqa: E402
+    write_calibration_dl1,
+    write_calibration_r1,
+)
 from camera.synthetic_camera import (  # noqa: E402
     StatisticsSpec,
     make_subarray,
@@ -30,7 +35,6 @@ from camera.synthetic_camera import (  # noqa: E402
 )
 
 from calibpipe_tasks.io.dl1_files import hdf5_without_timestamps  # noqa: E402
-
 
 #: per-type statistics files made by ctapipe-calculate-pixel-statistics (inputs of the merge job)
 STATISTICS_FILES = (
@@ -53,6 +57,11 @@ def main():
         dl1 = HERE / "camera" / f"{name}.dl1.h5"
         with hdf5_without_timestamps():
             write_calibration_dl1(dl1, subarray, {1: truth}, kind, 300, spec.start, seed=seed)
+    # R1 waveforms of 100 interleaved events of each type (input of the ctapipe-process job)
+    with hdf5_without_timestamps():
+        write_calibration_r1(
+            HERE / "camera" / "calibration.r1.h5", subarray, {1: truth}, 100, spec.start, seed=13
+        )
     # the real chain from there: ctapipe's own tools (what the CWL tools run)
     from ctapipe.core import run_tool
     from ctapipe.tools.calculate_pixel_stats import PixelStatisticsCalculatorTool
