@@ -2,8 +2,9 @@ cwlVersion: v1.2
 class: Workflow
 label: Camera calibration - coefficients from pedestal and flat-field events (UC-120-2.20)
 doc: |
-  DL1 images of the sky-pedestal and flat-field events of a run (ctapipe-process
-  with an event-type filter, both with the same extraction window) -> per-pixel
+  R1 waveforms of a run's calibration events -> DL1 images of the sky-pedestal
+  and of the flat-field events (ctapipe-process with an event-type filter, twice,
+  with the same FixedWindowSum window) -> per-pixel
   statistics of the pedestal charge, the flat-field charge and the flat-field
   peak time (ctapipe-calculate-pixel-statistics, three times) -> one merged
   statistics file (ctapipe-merge --attach-monitoring) ->
@@ -17,14 +18,18 @@ requirements:
   MultipleInputFeatureRequirement: {}
 
 inputs:
-  pedestal_images:
+  r1_waveforms:
     type: File
-    label: DL1 images of sky-pedestal events
-    doc: ctapipe DL1 HDF5 with the images of the run's sky-pedestal events.
-  flatfield_images:
-    type: File
-    label: DL1 images of flat-field events
-    doc: ctapipe DL1 HDF5 with the images and peak times of the run's flat-field events.
+    label: R1 waveforms of the calibration events
+    doc: ctapipe HDF5 with the run's sky-pedestal and flat-field events (R1).
+  peak_index:
+    type: int
+    label: Window reference sample
+    doc: FixedWindowSum peak_index; the window starts at peak_index - window_shift.
+  window_shift:
+    type: int
+    label: Window shift [samples]
+    doc: FixedWindowSum window_shift.
   chunk_size:
     type: int
     label: Events per chunk
@@ -32,7 +37,7 @@ inputs:
   window_width:
     type: int
     label: Extraction window [samples]
-    doc: Width of the window both event types were extracted with.
+    doc: FixedWindowSum window_width of both event types (also given to the coefficients step).
   f_squared:
     type: float?
     label: Excess noise factor F^2
@@ -41,6 +46,10 @@ inputs:
     type: float?
     label: Light-source jitter B
     doc: Relative pulse-to-pulse jitter of the flat-field light source.
+  min_events:
+    type: int?
+    label: Minimum events per chunk
+    doc: compute-camera-coefficients refuses chunks with fewer events in a pixel (default 100).
   upload:
     type: boolean
     default: false
@@ -60,10 +69,30 @@ inputs:
     doc: Time stamp to record for the upload (UTC ISO 8601; default now).
 
 steps:
+  pedestal_extraction:
+    run: ../tools/ctapipe-process-calibration.cwl
+    in:
+      r1_waveforms: r1_waveforms
+      event_type:
+        default: SKY_PEDESTAL
+      peak_index: peak_index
+      window_width: window_width
+      window_shift: window_shift
+    out: [images]
+  flatfield_extraction:
+    run: ../tools/ctapipe-process-calibration.cwl
+    in:
+      r1_waveforms: r1_waveforms
+      event_type:
+        default: FLATFIELD
+      peak_index: peak_index
+      window_width: window_width
+      window_shift: window_shift
+    out: [images]
   pedestal_statistics:
     run: ../tools/ctapipe-calculate-pixel-statistics.cwl
     in:
-      dl1_images: pedestal_images
+      dl1_images: pedestal_extraction/images
       column:
         default: image
       chunk_size: chunk_size
@@ -71,7 +100,7 @@ steps:
   flatfield_statistics:
     run: ../tools/ctapipe-calculate-pixel-statistics.cwl
     in:
-      dl1_images: flatfield_images
+      dl1_images: flatfield_extraction/images
       column:
         default: image
       chunk_size: chunk_size
@@ -79,7 +108,7 @@ steps:
   peak_time_statistics:
     run: ../tools/ctapipe-calculate-pixel-statistics.cwl
     in:
-      dl1_images: flatfield_images
+      dl1_images: flatfield_extraction/images
       column:
         default: peak_time
       chunk_size: chunk_size
@@ -101,6 +130,7 @@ steps:
       window_width: window_width
       f_squared: f_squared
       jitter: jitter
+      min_events: min_events
     out: [coefficients, summary, provenance]
   upload_coefficients:
     run: ../tools/db-upload.cwl
