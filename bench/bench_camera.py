@@ -21,6 +21,7 @@ Prints a Markdown table and a JSON line; numbers depend on the machine's load.
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -149,6 +150,7 @@ def main(argv=None):
             f"{p['expected_per_pixel']:.4f} |"
         )
     print(json.dumps(figures))
+    shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
