@@ -13,6 +13,7 @@ BENCHES = [
     "bench_atmosphere.py",
     "bench_muon.py",
     "bench_pointing.py",
+    "bench_camera.py",
     "bench_db.py",
     "bench_clear_night.py",
     "bench_containers.py",

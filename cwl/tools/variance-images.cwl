@@ -59,4 +59,4 @@ outputs:
 
 successCodes: [0]
 temporaryFailCodes: [100]
-permanentFailCodes: [2, 3]
+permanentFailCodes: [1, 2, 3]

@@ -51,6 +51,9 @@ def test_normalise_target_refuses_unknown(text):
 
 def test_target_type_must_fit_the_kind():
     check_target_for_kind("muon-psf", "tel_004")
+    check_target_for_kind("camera-coefficients", "tel_001")
+    with pytest.raises(ValueError, match="telescope"):
+        check_target_for_kind("camera-coefficients", "South")
     check_target_for_kind("macobac", "global")
     check_target_for_kind("clear-night", "South")
     with pytest.raises(ValueError, match="telescope"):

@@ -18,6 +18,10 @@ KINDS = {
     "muon-throughput": ("optical throughput from muon rings (ECSV)", ("telescope",)),
     "muon-psf": ("optical PSF from muon rings (ECSV)", ("telescope",)),
     "pointing-correction": ("pointing corrections from star tracking (ECSV)", ("telescope",)),
+    "camera-coefficients": (
+        "camera calibration coefficients: summary (ECSV) and coefficients (HDF5)",
+        ("telescope",),
+    ),
 }
 
 STATUS_CURRENT = "current"

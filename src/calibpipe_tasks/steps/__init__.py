@@ -39,6 +39,8 @@ STEP_MODULES = {
     # pointing corrections from stars in sky-pedestal variance images (DESIGN.md §11)
     "track-stars": "track_stars",
     "fit-pointing": "fit_pointing",
+    # camera calibration coefficients (UC-120-2.20)
+    "compute-camera-coefficients": "compute_camera_coefficients",
     # calibration database
     "db-init": "db_init",
     "db-upload": "db_upload",
