@@ -33,6 +33,10 @@ STEP_MODULES = {
     "process-muons": "process_muons",
     "muon-throughput": "muon_throughput",
     "muon-psf": "muon_psf",
+    # array inter- and cross-calibration from shower events (UC-120-2.32, 2.33)
+    "array-pair-stats": "array_pair_stats",
+    "array-inter-calibration": "array_inter_calibration",
+    "array-cross-calibration": "array_cross_calibration",
     # calibration database
     "db-init": "db_init",
     "db-upload": "db_upload",
