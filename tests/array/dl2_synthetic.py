@@ -21,8 +21,8 @@ cancel in ratios). The measured amplitude is log-normal around ``mu_t`` with
 intrinsic fluctuation), the telescope triggers if it exceeds the type's
 threshold, an event is written if at least two telescopes triggered. The
 reported impact distance has a relative error, and the per-telescope energy is
-what a regressor trained with nominal throughput reconstructs: amplitude /
-(yield_T * f(reported impact)) times a log-normal regressor error, so it scales
+what an unbiased regressor trained with nominal throughput reconstructs:
+amplitude / (yield_T * f(d_t)) times a log-normal regressor error, so it scales
 with ``c_t`` like the amplitude. ``noise_free=True`` switches every fluctuation
 off (and with ``ldf_plateau_m`` large the amplitude ratio of two telescopes is
 exactly their throughput ratio).
@@ -41,6 +41,7 @@ Command line: ``python tests/array/dl2_synthetic.py OUT.h5 [--events N] [--seed 
 """
 
 import argparse
+import warnings
 from dataclasses import dataclass, field
 
 import astropy.units as u
@@ -264,7 +265,8 @@ def simulate(spec):
     n_ev = int(keep.sum())
 
     impact = d * np.exp(noise * spec.impact_rel_error * rng.standard_normal(d.shape))
-    e_tel = amp / (pe[None, :] * ldf(impact))
+    # an unbiased regressor: the true lateral distribution, a log-normal error on top
+    e_tel = amp / (pe[None, :] * ldf(d))
     e_tel *= np.exp(noise * spec.regressor_sigma * rng.standard_normal(d.shape))
 
     t0 = Time(spec.start, scale="utc").tai.mjd
@@ -367,7 +369,8 @@ def write_dl2(path, spec):
             np.full(int(rows.sum()), np.nan) * u.m
         )
         write_table(impact, path, f"/dl2/event/telescope/impact/{RECONSTRUCTOR}/tel_{tel_id:03d}")
-    with tables.open_file(str(path), mode="r+") as h5:
+    with warnings.catch_warnings(), tables.open_file(str(path), mode="r+") as h5:
+        warnings.simplefilter("ignore", tables.NaturalNameWarning)
         h5.root._v_attrs["CTA PRODUCT CREATION TIME"] = spec.start.replace("T", " ") + ".000"
     return truth
 

@@ -37,6 +37,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: smallest variance of a channel mean used for its weight (noise-free data have 0)
+VARIANCE_FLOOR = 1e-16
+#: channels need at least this many events (one event has no variance: the anchor's NaN chi2)
+MIN_EVENTS_FLOOR = 2
+
 
 @dataclass(frozen=True)
 class ChannelData:
@@ -161,9 +166,10 @@ def fit_differences(label_1, label_2, ybar, sigma, params, reference=None):
     k = len(params)
     a = design_matrix(label_1, label_2, params)
     var = np.diag(sigma)
-    if np.any(~(var > 0)):
-        raise ValueError("every channel needs a positive variance of its mean")
-    w = 1.0 / var
+    if not np.all(np.isfinite(var)):
+        raise ValueError("every channel needs a finite variance of its mean")
+    # noise-free channels (all ratios equal) get the largest weight, not an infinite one
+    w = 1.0 / np.maximum(var, VARIANCE_FLOOR)
     ref = 0 if reference is None else int(np.flatnonzero(params == reference)[0])
     keep = np.arange(k) != ref
     ar = a[:, keep]
@@ -241,6 +247,8 @@ class InterCalibration:
 
 
 def _usable(data, candidates, min_events):
+    if min_events < MIN_EVENTS_FLOOR:
+        raise ValueError(f"min_events must be at least {MIN_EVENTS_FLOOR}")
     keep, dropped = [], []
     for c in candidates.tolist():
         if data.n[c] < min_events:
@@ -332,8 +340,8 @@ def inter_calibrate(data, tel_ids, tel_types, quantity="intensity", references=N
         fit = fit_differences(t1[ch], t2[ch], data.mean[ch], sigma, group, reference=ref)
         idx = np.array([pos[t] for t in group.tolist()])
         ln_c[idx] = fit.value
-        ln_err[idx] = np.sqrt(np.diag(fit.cov))
-        ln_naive[idx] = np.sqrt(np.diag(fit.cov_naive))
+        ln_err[idx] = np.sqrt(np.clip(np.diag(fit.cov), 0, None))
+        ln_naive[idx] = np.sqrt(np.clip(np.diag(fit.cov_naive), 0, None))
         status[idx] = "ok"
         cov[np.ix_(idx, idx)] = fit.cov
         matrix[np.ix_(idx, sub)] = fit.matrix
@@ -504,7 +512,7 @@ def cross_calibrate(data, inter, reference_type, min_events=10):
     tpos = {name: i for i, name in enumerate(types.tolist())}
     gi = np.array([tpos[name] for name in group.tolist()])
     ln_scale[gi] = fit.value
-    ln_scale_err[gi] = np.sqrt(np.diag(scale_cov_fit))
+    ln_scale_err[gi] = np.sqrt(np.clip(np.diag(scale_cov_fit), 0, None))
     type_status[gi] = "ok"
     scale_cov[np.ix_(gi, gi)] = scale_cov_fit
 

@@ -40,7 +40,7 @@ class PairSelection:
 
     Attributes
     ----------
-    equidistance_max : float
+    equidistance_max : float or ndarray (one per channel)
         Maximum of ``|d1 - d2| / (d1 + d2)``.
     ln_min, ln_max : ndarray of float, one per channel
         ``2 ln x_min`` and ``2 ln x_max`` of the cut on ``ln x1 + ln x2``
@@ -220,8 +220,11 @@ def accumulate(
 
     d1, d2 = impact_m[lo], impact_m[hi]
     with np.errstate(invalid="ignore"):
-        geometry_ok = np.abs(d1 - d2) < selection.equidistance_max * (d1 + d2)
-    geometry_ok &= event_ok[event_index[lo]]
+        asym = np.abs(d1 - d2) / (d1 + d2)
+    geometry_ok = event_ok[event_index[lo]].copy()
+    equidistance = np.broadcast_to(
+        np.asarray(selection.equidistance_max, dtype=float), (stats.n_channels,)
+    )
     d_max = np.maximum(d1, d2)
     max_impact = np.broadcast_to(
         np.asarray(selection.max_impact_m, dtype=float), (stats.n_channels,)
@@ -241,7 +244,7 @@ def accumulate(
         s = x1 + x2
         with np.errstate(invalid="ignore"):
             ok = geometry_ok[has] & (s > selection.ln_min[ch]) & (s < selection.ln_max[ch])
-            ok &= d_max[has] < max_impact[ch]
+            ok &= (d_max[has] < max_impact[ch]) & (asym[has] < equidistance[ch])
         all_ch.append(ch[ok])
         all_y.append((x1 - x2)[ok])
         all_ev.append(event_index[a[ok]])

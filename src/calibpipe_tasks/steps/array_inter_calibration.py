@@ -19,6 +19,17 @@ and ``array_inter_calibration.h5`` (both tables).
 
 from ..argtypes import positive_int
 
+
+def at_least_two(text):
+    """An integer >= 2 (a pair with one event has no variance)."""
+    import argparse
+
+    value = positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be at least 2: {value}")
+    return value
+
+
 NAME = "array-inter-calibration"
 HELP = "relative throughput of the telescopes of each type from pair statistics of shower events"
 OUTPUT_ECSV = "array_inter_calibration.ecsv"
@@ -55,7 +66,7 @@ def add_arguments(parser):
     )
     parser.add_argument(
         "--min-events",
-        type=positive_int,
+        type=at_least_two,
         default=10,
         metavar="N",
         help="channels with fewer selected events are left out (default 10)",

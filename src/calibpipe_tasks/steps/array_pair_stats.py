@@ -60,6 +60,14 @@ def add_arguments(parser):
         help="maximum |d1 - d2| / (d1 + d2) of the impact distances (default 0.1)",
     )
     parser.add_argument(
+        "--energy-equidistance-cut",
+        type=positive_float,
+        default=0.03,
+        metavar="F",
+        help="maximum |d1 - d2| / (d1 + d2) in energy channels (default 0.03: the energy "
+        "of each telescope carries the error of its own impact distance)",
+    )
+    parser.add_argument(
         "--min-intensity",
         type=positive_float,
         default=300.0,
@@ -193,7 +201,10 @@ def run(args, ctx):
         np.inf if args.max_intensity_impact is None else args.max_intensity_impact,
         args.max_energy_impact,
     )
-    selection = PairSelection(args.equidistance_cut, lo, hi, max_impact_m=max_impact)
+    equidistance = np.where(
+        channels.quantity == INTENSITY, args.equidistance_cut, args.energy_equidistance_cut
+    )
+    selection = PairSelection(equidistance, lo, hi, max_impact_m=max_impact)
     stats = PairStatistics(len(channels), default_hist_edges())
     log.info(
         "%s: %d events, %d telescopes, %d channels",
@@ -242,6 +253,7 @@ def run(args, ctx):
         "max_separation_m": args.max_separation,
         "min_separation_m": args.min_separation,
         "equidistance_cut": args.equidistance_cut,
+        "energy_equidistance_cut": args.energy_equidistance_cut,
         "min_intensity_pe": args.min_intensity,
         "type_min_intensity_pe": {k: type_min[k] for k in sorted(type_min)},
         "max_intensity_impact_m": args.max_intensity_impact,
