@@ -16,6 +16,14 @@ KINDS = {
     "reference-selection": ("selected reference atmospheric model", ("site",)),
     "muon-throughput": ("optical throughput from muon rings (ECSV)", ("telescope",)),
     "muon-psf": ("optical PSF from muon rings (ECSV)", ("telescope",)),
+    "array-inter-calibration": (
+        "relative throughput within the telescope type from shower events (ECSV)",
+        ("telescope",),
+    ),
+    "array-cross-calibration": (
+        "throughput relative to the reference telescope type from shower events (ECSV)",
+        ("telescope",),
+    ),
 }
 
 STATUS_CURRENT = "current"

@@ -13,11 +13,11 @@ statistics of ``y = ln(x1/x2)`` (n, sum, sum of squares, histogram, robust
 location, time range, obs_ids) and the cross moments of channels sharing events
 (for the errors of ``array-inter-calibration`` / ``array-cross-calibration``).
 
-Writes new files only: ``array_pair_stats.h5`` (the statistics) and
-``array_pair_stats.ecsv`` (the channel table).
+Writes new files only: ``array_pair_stats.h5`` (the statistics; ``--output-name``)
+and ``array_pair_stats.ecsv`` (the channel table, same stem).
 """
 
-from ..argtypes import non_negative_float, positive_float, positive_int
+from ..argtypes import file_basename, non_negative_float, positive_float, positive_int
 
 NAME = "array-pair-stats"
 HELP = "per telescope pair statistics of ln amplitude/energy ratios from one DL2 file"
@@ -37,6 +37,14 @@ def _type_value(text):
 def add_arguments(parser):
     parser.add_argument(
         "--input", required=True, metavar="DL2.h5", help="ctapipe DL2 file (one observation block)"
+    )
+    parser.add_argument(
+        "--output-name",
+        type=file_basename,
+        default=OUTPUT_HDF5,
+        metavar="NAME.h5",
+        help=f"basename of the statistics file (default {OUTPUT_HDF5}); the table is NAME.ecsv "
+        "- give each block its own when scattering",
     )
     parser.add_argument(
         "--max-separation",
@@ -165,6 +173,9 @@ def run(args, ctx):
 
     log = logging.getLogger(__name__)
     path = ctx.add_input(args.input, role="dl2")
+    if not args.output_name.endswith(".h5"):
+        raise UsageError(f"--output-name must end in .h5: {args.output_name}")
+    name_ecsv = args.output_name[: -len(".h5")] + ".ecsv"
     if args.min_gammaness is not None and args.classifier is None:
         raise UsageError("--min-gammaness needs --classifier")
     if args.min_separation > args.max_separation:
@@ -284,7 +295,13 @@ def run(args, ctx):
         for t, p in zip(layout.tel_ids, layout.positions_m, strict=True)
     }
     write_pair_stats(
-        ctx.output(OUTPUT_HDF5), ctx.output(OUTPUT_ECSV), channels, stats, type_of, positions, meta
+        ctx.output(args.output_name),
+        ctx.output(name_ecsv),
+        channels,
+        stats,
+        type_of,
+        positions,
+        meta,
     )
     ctx.extra_provenance["n_tel_events"] = stats.n_tel_events
     ctx.extra_provenance["n_pair_measurements"] = counts["selected"]
