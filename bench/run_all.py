@@ -12,6 +12,7 @@ BENCHES = [
     "bench_ingest.py",
     "bench_atmosphere.py",
     "bench_muon.py",
+    "bench_array.py",
     "bench_db.py",
     "bench_containers.py",
 ]

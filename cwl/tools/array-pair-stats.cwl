@@ -38,7 +38,7 @@ inputs:
   equidistance_cut:
     type: float?
     label: Equidistance cut of intensity pairs
-    doc: Maximum |d1 - d2| / (d1 + d2) of the impact distances (default 0.1).
+    doc: Maximum |d1 - d2| / (d1 + d2) of the impact distances (default 0.05).
     inputBinding:
       prefix: --equidistance-cut
   energy_equidistance_cut:

@@ -16,7 +16,7 @@ from calibpipe_tasks.array.pairs import INTENSITY, find_channels
 
 def pair_statistics(
     spec,
-    equidistance=0.1,
+    equidistance=0.05,
     energy_equidistance=0.03,
     min_intensity=300.0,
     min_energy=1.0,

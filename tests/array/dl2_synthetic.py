@@ -17,8 +17,8 @@ lateral distribution (flat to ``ldf_plateau_m``, then exponential with
 ``ldf_scale_m``), ``d_t`` the impact distance and ``shower`` a log-normal factor
 common to all telescopes of the event (shower-to-shower fluctuations, which
 cancel in ratios). The measured amplitude is log-normal around ``mu_t`` with
-``sigma^2 = 1/mu_t + intrinsic^2`` (photo-electron statistics and a per-telescope
-intrinsic fluctuation), the telescope triggers if it exceeds the type's
+``sigma^2 = 1/max(mu_t, 30) + intrinsic^2`` (photo-electron statistics and a
+per-telescope intrinsic fluctuation), the telescope triggers if it exceeds the type's
 threshold, an event is written if at least two telescopes triggered. The
 reported impact distance has a relative error, and the per-telescope energy is
 what an unbiased regressor trained with nominal throughput reconstructs:
@@ -220,8 +220,14 @@ class DL2Truth:
         return {t: c / gm for t, c in self.throughput.items()}
 
 
+#: photo-electrons below which the amplitude fluctuation no longer grows
+PE_FLOOR = 30.0
+#: showers simulated at once (memory: n x n_tel arrays)
+SHOWER_BLOCK = 50000
+
+
 def simulate(spec):
-    """Simulate the telescope events of ``spec``.
+    """Simulate the telescope events of ``spec`` (in blocks of :data:`SHOWER_BLOCK` showers).
 
     Returns
     -------
@@ -233,7 +239,36 @@ def simulate(spec):
         ``intensity``, ``energy`` [TeV], ``impact`` [m].
     truth : DL2Truth
     """
-    rng = np.random.default_rng(spec.seed)
+    if spec.n_showers <= SHOWER_BLOCK:
+        return _simulate_block(spec, spec.seed, spec.n_showers)
+    parts = []
+    for k, start in enumerate(range(0, spec.n_showers, SHOWER_BLOCK)):
+        n = min(SHOWER_BLOCK, spec.n_showers - start)
+        parts.append(_simulate_block(spec, [spec.seed, k], n))
+    offsets = np.cumsum([0] + [len(p[0]["event_id"]) for p in parts])
+    n_ev = int(offsets[-1])
+    rng = np.random.default_rng([spec.seed, 10**6])
+    t0 = Time(spec.start, scale="utc").tai.mjd
+    events = {
+        "event_id": np.arange(1, n_ev + 1, dtype=np.int64) * 10 + spec.obs_id % 7,
+        "time_mjd": t0 + np.sort(rng.random(n_ev)) * spec.duration_s / 86400.0,
+        "mask": np.concatenate([p[0]["mask"] for p in parts]),
+        "gammaness": np.concatenate([p[0]["gammaness"] for p in parts]),
+    }
+    tel = {
+        key: np.concatenate(
+            [
+                p[1][key] + (off if key == "event_index" else 0)
+                for p, off in zip(parts, offsets[:-1], strict=True)
+            ]
+        )
+        for key in parts[0][1]
+    }
+    return events, tel, parts[0][2]
+
+
+def _simulate_block(spec, seed, n):
+    rng = np.random.default_rng(seed)
     ids = np.array(sorted(spec.layout))
     kinds = [spec.layout[t][0] for t in ids]
     c = spec.throughputs()
@@ -242,7 +277,6 @@ def simulate(spec):
     pe = np.array([KINDS[k]["pe_per_tev"] for k in kinds])
     thr = np.array([KINDS[k]["threshold"] for k in kinds])
 
-    n = spec.n_showers
     a = 1 - spec.spectral_index
     u01 = rng.random(n)
     energy = (spec.e_min_tev**a + u01 * (spec.e_max_tev**a - spec.e_min_tev**a)) ** (1 / a)
@@ -257,7 +291,9 @@ def simulate(spec):
     noise = 0.0 if spec.noise_free else 1.0
     shower = np.exp(noise * spec.shower_sigma * rng.standard_normal(n))
     mu = ct[None, :] * pe[None, :] * (energy * shower)[:, None] * ldf(d)
-    sigma = np.sqrt(1.0 / np.maximum(mu, 1e-3) + spec.intrinsic_sigma**2)
+    # photo-electron statistics; below PE_FLOOR p.e. the log-normal width is that of PE_FLOOR
+    # (a log-normal of width 1/sqrt(mu) for mu << 1 would throw images of 1e10 p.e.)
+    sigma = np.sqrt(1.0 / np.maximum(mu, PE_FLOOR) + spec.intrinsic_sigma**2)
     amp = mu * np.exp(noise * sigma * rng.standard_normal(mu.shape))
     trig = amp > thr[None, :]
     keep = trig.sum(axis=1) >= 2

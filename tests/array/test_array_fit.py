@@ -77,7 +77,7 @@ def test_inter_calibration_unbiased_with_unit_pulls(seeds):
     resid, pulls, truths = map(np.concatenate, (resid, pulls, truths))
     # no shrinkage of the true differences (the anchor: slope 0.83)
     slope = np.polyfit(truths, truths + resid, 1)[0]
-    assert abs(slope - 1) < 0.03, slope
+    assert abs(slope - 1) < 0.025, slope
     assert 0.8 < np.std(pulls) < 1.25, np.std(pulls)
     assert abs(np.mean(pulls)) < 4 / np.sqrt(pulls.size)
     # per telescope, the mean error over the 20 nights: < 0.5 % where it is measured that well

@@ -56,3 +56,10 @@ def test_target_type_must_fit_the_kind():
         check_target_for_kind("muon-psf", "North")
     with pytest.raises(ValueError, match="site"):
         check_target_for_kind("atmospheric-profile", "tel_001")
+
+
+def test_array_calibration_kinds_are_per_telescope():
+    for kind in ("array-inter-calibration", "array-cross-calibration"):
+        check_target_for_kind(kind, "tel_013")
+        with pytest.raises(ValueError, match="telescope"):
+            check_target_for_kind(kind, "North")

@@ -63,9 +63,9 @@ def add_arguments(parser):
     parser.add_argument(
         "--equidistance-cut",
         type=positive_float,
-        default=0.1,
+        default=0.05,
         metavar="F",
-        help="maximum |d1 - d2| / (d1 + d2) of the impact distances (default 0.1)",
+        help="maximum |d1 - d2| / (d1 + d2) in intensity channels (default 0.05)",
     )
     parser.add_argument(
         "--energy-equidistance-cut",
@@ -147,9 +147,9 @@ def add_arguments(parser):
     parser.add_argument(
         "--chunk-events",
         type=positive_int,
-        default=20000,
+        default=5000,
         metavar="N",
-        help="events read per chunk (default 20000)",
+        help="events read per chunk (default 5000)",
     )
 
 
