@@ -1,6 +1,6 @@
 """Benchmark of ``array-pair-stats`` on a night-sized DL2 file (the "Array calibration" figures).
 
-    .venv/bin/python bench/bench_array.py [--showers 250000] [--keep]
+    .venv/bin/python bench/bench_array.py [--showers 1300000] [--keep]
 
 Writes a synthetic DL2 file (``tests/array/dl2_synthetic.py``) of 64 telescopes
 (4 LST-, 25 MST-, 35 SST-like) with >= 2 M telescope events, then runs
@@ -35,7 +35,7 @@ WORK = Path(tempfile.gettempdir()) / "calibpipe-tasks-bench-array"
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--showers", type=int, default=250000)
+    parser.add_argument("--showers", type=int, default=1300000)
     parser.add_argument("--keep", action="store_true", help="keep the DL2 file for a re-run")
     args = parser.parse_args(argv)
 

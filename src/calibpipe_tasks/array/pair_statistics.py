@@ -217,6 +217,10 @@ def accumulate(
     hi = np.where(swap, first, second)
     ti, tj = tel_index[lo], tel_index[hi]
     del first, second, swap
+    # keep only telescope pairs that are a channel (within the separation range) at all
+    paired = (channels.lookup[:, ti, tj] >= 0).any(axis=0)
+    lo, hi, ti, tj = lo[paired], hi[paired], ti[paired], tj[paired]
+    del paired
 
     d1, d2 = impact_m[lo], impact_m[hi]
     with np.errstate(invalid="ignore"):

@@ -143,8 +143,12 @@ def iter_chunks(path, layout, chunk_events=20000):
         ``impact`` [m], per telescope event (event order, then telescope).
     """
     reg, reco, cls = layout.regressor, layout.reconstructor, layout.classifier
+    import tables
+
     n_tel = len(layout.tel_ids)
-    with open_checked(path) as h5:
+    # every telescope table stays open: a small HDF5 chunk cache each (the 16 MB default per
+    # dataset would hold most of a night's file in memory)
+    with tables.open_file(str(path), mode="r", chunk_cache_size=256 * 1024) as h5:
         trig = h5.get_node(SUBARRAY_TRIGGER)
         tabs = []
         for t in layout.tel_ids.tolist():
@@ -214,11 +218,12 @@ def iter_chunks(path, layout, chunk_events=20000):
                 intensity[seg] = p_tab.read(a, b, field="hillas_intensity")
                 energy[seg] = e_rows[f"{reg}_tel_energy"] * scales[k][0]
                 valid[seg] = e_rows[f"{reg}_tel_is_valid"]
-                impact[seg] = i_tab.read(a, b, field=f"{reco}_tel_impact_distance") * scales[k][1]
+                i_rows = i_tab.read(a, b)
+                impact[seg] = i_rows[f"{reco}_tel_impact_distance"] * scales[k][1]
                 got_obs[seg] = e_rows["obs_id"]
                 got_ev[0, seg] = e_rows["event_id"]
                 got_ev[1, seg] = p_tab.read(a, b, field="event_id")
-                got_ev[2, seg] = i_tab.read(a, b, field="event_id")
+                got_ev[2, seg] = i_rows["event_id"]
                 cursor[k] = b
             if m and (np.any(got_obs != obs[ev_idx]) or np.any(got_ev != evid[ev_idx][None, :])):
                 raise InputDataError(
