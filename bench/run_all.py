@@ -14,6 +14,7 @@ BENCHES = [
     "bench_muon.py",
     "bench_pointing.py",
     "bench_camera.py",
+    "bench_array.py",
     "bench_db.py",
     "bench_clear_night.py",
     "bench_containers.py",

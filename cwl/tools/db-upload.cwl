@@ -10,8 +10,8 @@ doc: |
   calibration.sqlite (the input is never modified); without one a new database is created;
   with db_url a live database (SQLite or PostgreSQL) is updated in place. Place it at the end
   of a workflow, chaining database_out into the next upload.
-  Telescope kinds (muon-throughput, muon-psf): tables with a tel_id column, as the muon
-  steps write them for all telescopes, become one product per telescope (target tel_NNN,
+  Telescope kinds (muon-throughput, muon-psf, array-*-calibration): tables with a tel_id column, as the
+  muon and array steps write them for all telescopes, become one product per telescope (target tel_NNN,
   validity from the rows' time_start/time_end) in one transaction; the receipt lists the
   products and the telescopes skipped for want of a result.
   Exit codes: 0 success, 2 bad usage, 3 invalid input data (e.g. checksum mismatch),
@@ -29,7 +29,9 @@ inputs:
     label: Product kind
     doc: |
       One of atmospheric-profile, atmospheric-extinction, atmospheric-model (manifest),
-      macobac, reference-selection, clear-night, muon-throughput, muon-psf.
+      macobac, reference-selection, clear-night, muon-throughput, muon-psf,
+      pointing-correction, camera-coefficients, array-inter-calibration,
+      array-cross-calibration.
     inputBinding:
       prefix: --kind
   files:

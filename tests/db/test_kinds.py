@@ -65,3 +65,10 @@ def test_target_type_must_fit_the_kind():
 def test_clear_night_is_a_site_kind():
     with pytest.raises(ValueError, match="site"):
         check_target_for_kind("clear-night", "tel_001")
+
+
+def test_array_calibration_kinds_are_per_telescope():
+    for kind in ("array-inter-calibration", "array-cross-calibration"):
+        check_target_for_kind(kind, "tel_013")
+        with pytest.raises(ValueError, match="telescope"):
+            check_target_for_kind(kind, "North")

@@ -22,6 +22,14 @@ KINDS = {
         "camera calibration coefficients: summary (ECSV) and coefficients (HDF5)",
         ("telescope",),
     ),
+    "array-inter-calibration": (
+        "relative throughput within the telescope type from shower events (ECSV)",
+        ("telescope",),
+    ),
+    "array-cross-calibration": (
+        "throughput relative to the reference telescope type from shower events (ECSV)",
+        ("telescope",),
+    ),
 }
 
 STATUS_CURRENT = "current"

@@ -1,0 +1,269 @@
+"""Read the telescope events of a ctapipe DL2 file once, in chunks of events.
+
+The layout (``ctapipe-process`` / ``ctapipe-apply-models``): the subarray trigger
+table ``/dl1/event/subarray/trigger`` (one row per event; ``tels_with_trigger``
+is a mask over the subarray's telescopes in ascending id order) and per telescope
+``/dl1/event/telescope/parameters/tel_NNN`` (``hillas_intensity``),
+``/dl2/event/telescope/energy/<Regressor>/tel_NNN`` (``<Regressor>_tel_energy``,
+``_tel_is_valid``) and ``/dl2/event/telescope/impact/<Reco>/tel_NNN``
+(``<Reco>_tel_impact_distance``), each with one row per triggered telescope
+event in event order: the rows of telescope ``t`` for events ``[e0, e1)`` are
+a contiguous range whose length is the sum of the mask column (the same
+bookkeeping ctapipe's ``TableLoader`` uses). Every chunk is checked: the
+``(obs_id, event_id)`` of the telescope rows must be those of the trigger
+table, or the file is refused. Event-level quantities come from
+``/dl2/event/subarray/geometry/<Reco>`` (``<Reco>_is_valid``) and, if asked for,
+``/dl2/event/subarray/classification/<Classifier>`` (``<Classifier>_prediction``),
+one row per event aligned with the trigger table.
+
+The per-telescope tables are read with PyTables field reads (only the needed
+columns), so memory stays that of one chunk.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InputDataError, UsageError
+from .muon_tables import SUBARRAY_LAYOUT, open_checked
+
+SUBARRAY_TRIGGER = "/dl1/event/subarray/trigger"
+PARAMETERS_GROUP = "/dl1/event/telescope/parameters"
+ENERGY_GROUP = "/dl2/event/telescope/energy"
+IMPACT_GROUP = "/dl2/event/telescope/impact"
+GEOMETRY_GROUP = "/dl2/event/subarray/geometry"
+CLASSIFICATION_GROUP = "/dl2/event/subarray/classification"
+
+
+@dataclass
+class DL2Layout:
+    """What a DL2 file holds: telescopes, algorithms, sizes."""
+
+    tel_ids: np.ndarray
+    tel_types: np.ndarray
+    positions_m: np.ndarray
+    regressor: str
+    reconstructor: str
+    classifier: str | None
+    n_events: int
+    obs_ids: list
+
+
+def _pick(h5, path, group, wanted, what, option):
+    if group not in h5:
+        raise InputDataError(path, f"no {what} tables ({group}/<algorithm>/tel_NNN)")
+    names = sorted(h5.get_node(group)._v_children)
+    if wanted is not None:
+        if wanted not in names:
+            raise InputDataError(path, f"no {what} {wanted!r} in {group} (has: {', '.join(names)})")
+        return wanted
+    if len(names) != 1:
+        raise UsageError(
+            f"{path}: several {what} algorithms ({', '.join(names)}): choose with {option}"
+        )
+    return names[0]
+
+
+def inspect_dl2(path, regressor=None, reconstructor=None, classifier=None):
+    """Check ``path`` and describe it (:class:`DL2Layout`); :class:`InputDataError` if unusable."""
+    from ctapipe.instrument import SubarrayDescription
+
+    with open_checked(path) as h5:
+        for node, what in (
+            (SUBARRAY_LAYOUT, "subarray description"),
+            (SUBARRAY_TRIGGER, "subarray trigger table"),
+            (PARAMETERS_GROUP, "image parameter tables"),
+        ):
+            if node not in h5:
+                raise InputDataError(path, f"no {what} ({node})")
+        regressor = _pick(
+            h5, path, ENERGY_GROUP, regressor, "energy regressor", "--energy-regressor"
+        )
+        reconstructor = _pick(
+            h5, path, IMPACT_GROUP, reconstructor, "impact reconstructor", "--impact-reconstructor"
+        )
+        if classifier is not None:
+            if f"{CLASSIFICATION_GROUP}/{classifier}" not in h5:
+                raise InputDataError(path, f"no classification {CLASSIFICATION_GROUP}/{classifier}")
+        trig = h5.get_node(SUBARRAY_TRIGGER)
+        n_events = trig.nrows
+        obs_ids = sorted({int(o) for o in np.unique(trig.col("obs_id"))}) if n_events else []
+        mask_width = trig.coldescrs["tels_with_trigger"].shape[0]
+    try:
+        subarray = SubarrayDescription.from_hdf(path)
+    except Exception as err:  # noqa: BLE001 - any failure: unusable description
+        raise InputDataError(path, f"unreadable subarray description ({err})") from None
+    tel_ids = np.array(subarray.tel_ids, dtype=np.int64)
+    if mask_width != len(tel_ids):
+        raise InputDataError(
+            path, f"tels_with_trigger has {mask_width} columns for {len(tel_ids)} telescopes"
+        )
+    types = np.array([str(subarray.tel[int(t)]) for t in tel_ids])
+    positions = np.array([subarray.positions[int(t)].to_value("m") for t in tel_ids])
+    return DL2Layout(
+        tel_ids, types, positions, regressor, reconstructor, classifier, n_events, obs_ids
+    )
+
+
+def _unit_scale(table, column, unit):
+    """Factor converting ``column`` of a ctapipe table to ``unit`` (from its CTAFIELD attrs)."""
+    import astropy.units as u
+
+    names = table.colnames
+    pos = names.index(column)
+    key = f"CTAFIELD_{pos}_UNIT"
+    stored = str(table.attrs[key]) if key in table.attrs._v_attrnamesuser else None
+    if stored is None:
+        return 1.0
+    return u.Unit(stored).to(unit)
+
+
+def _times_mjd(raw, table, path):
+    pos = table.colnames.index("time")
+    fmt_key = f"CTAFIELD_{pos}_TIME_FORMAT"
+    fmt = str(table.attrs[fmt_key]) if fmt_key in table.attrs._v_attrnamesuser else "mjd"
+    if fmt == "ctao_high_res":
+        from ctapipe.time import ctao_high_res_to_time
+
+        return ctao_high_res_to_time(raw[..., 0], raw[..., 1]).tai.mjd
+    if fmt == "mjd":
+        return np.asarray(raw, dtype=float)
+    raise InputDataError(path, f"trigger time stored as {fmt!r}, not ctao_high_res or mjd")
+
+
+def iter_chunks(path, layout, chunk_events=20000):
+    """Yield the telescope events of ``path`` chunk by chunk of events.
+
+    Yields
+    ------
+    dict
+        ``event_time_mjd``, ``event_obs_id``, ``event_ok`` (geometry valid), ``gammaness``
+        (or None), per event; ``event_index`` (chunk-local), ``tel_index`` (in
+        ``layout.tel_ids``), ``intensity`` [p.e.], ``energy`` [TeV], ``energy_valid``,
+        ``impact`` [m], per telescope event (event order, then telescope).
+    """
+    reg, reco, cls = layout.regressor, layout.reconstructor, layout.classifier
+    import tables
+
+    n_tel = len(layout.tel_ids)
+    # every telescope table stays open: a small HDF5 chunk cache each (the 16 MB default per
+    # dataset would hold most of a night's file in memory)
+    with tables.open_file(str(path), mode="r", chunk_cache_size=256 * 1024) as h5:
+        trig = h5.get_node(SUBARRAY_TRIGGER)
+        tabs = []
+        for t in layout.tel_ids.tolist():
+            name = f"tel_{t:03d}"
+            nodes = (
+                f"{PARAMETERS_GROUP}/{name}",
+                f"{ENERGY_GROUP}/{reg}/{name}",
+                f"{IMPACT_GROUP}/{reco}/{name}",
+            )
+            found = [h5.get_node(n) if n in h5 else None for n in nodes]
+            tabs.append(found)
+        scales = []
+        for found in tabs:
+            e_tab, i_tab = found[1], found[2]
+            scales.append(
+                (
+                    _unit_scale(e_tab, f"{reg}_tel_energy", "TeV") if e_tab is not None else 1.0,
+                    _unit_scale(i_tab, f"{reco}_tel_impact_distance", "m")
+                    if i_tab is not None
+                    else 1.0,
+                )
+            )
+        geom_path = f"{GEOMETRY_GROUP}/{reco}"
+        geom = h5.get_node(geom_path) if geom_path in h5 else None
+        clsf = h5.get_node(f"{CLASSIFICATION_GROUP}/{cls}") if cls else None
+        cursor = np.zeros(n_tel, dtype=np.int64)
+        for e0 in range(0, layout.n_events, chunk_events):
+            e1 = min(e0 + chunk_events, layout.n_events)
+            rows = trig.read(e0, e1)
+            mask = rows["tels_with_trigger"]
+            obs = rows["obs_id"].astype(np.int64)
+            evid = rows["event_id"].astype(np.int64)
+            counts = mask.sum(axis=0)
+            ev_idx, tel_idx = np.nonzero(mask)
+            m = ev_idx.size
+            order = np.argsort(tel_idx, kind="stable")
+            intensity = np.empty(m)
+            energy = np.empty(m)
+            valid = np.empty(m, dtype=bool)
+            impact = np.empty(m)
+            got_obs = np.empty(m, dtype=np.int64)
+            got_ev = np.empty((3, m), dtype=np.int64)
+            start = 0
+            for k in range(n_tel):
+                cnt = int(counts[k])
+                if cnt == 0:
+                    continue
+                seg = order[start : start + cnt]
+                start += cnt
+                a, b = int(cursor[k]), int(cursor[k] + cnt)
+                p_tab, e_tab, i_tab = tabs[k]
+                name = f"tel_{int(layout.tel_ids[k]):03d}"
+                if (
+                    p_tab is None
+                    or e_tab is None
+                    or i_tab is None
+                    or e_tab.nrows < b
+                    or p_tab.nrows < b
+                    or i_tab.nrows < b
+                ):
+                    raise InputDataError(
+                        path,
+                        f"{name}: fewer parameter/energy/impact rows than "
+                        "triggered events in tels_with_trigger",
+                    )
+                e_rows = e_tab.read(a, b)
+                intensity[seg] = p_tab.read(a, b, field="hillas_intensity")
+                energy[seg] = e_rows[f"{reg}_tel_energy"] * scales[k][0]
+                valid[seg] = e_rows[f"{reg}_tel_is_valid"]
+                i_rows = i_tab.read(a, b)
+                impact[seg] = i_rows[f"{reco}_tel_impact_distance"] * scales[k][1]
+                got_obs[seg] = e_rows["obs_id"]
+                got_ev[0, seg] = e_rows["event_id"]
+                got_ev[1, seg] = p_tab.read(a, b, field="event_id")
+                got_ev[2, seg] = i_rows["event_id"]
+                cursor[k] = b
+            if m and (np.any(got_obs != obs[ev_idx]) or np.any(got_ev != evid[ev_idx][None, :])):
+                raise InputDataError(
+                    path,
+                    "telescope table rows do not match the trigger table "
+                    f"(events {e0}-{e1 - 1}): not ctapipe event order",
+                )
+            event_ok = np.ones(e1 - e0, dtype=bool)
+            if geom is not None:
+                g = geom.read(e0, e1)
+                if len(g) != e1 - e0 or np.any(g["event_id"] != evid):
+                    raise InputDataError(
+                        path, f"{geom_path} rows are not aligned with the trigger table"
+                    )
+                event_ok &= g[f"{reco}_is_valid"]
+            gammaness = None
+            if clsf is not None:
+                c = clsf.read(e0, e1)
+                if len(c) != e1 - e0 or np.any(c["event_id"] != evid):
+                    raise InputDataError(
+                        path, f"classification {cls} rows are not aligned with the trigger table"
+                    )
+                gammaness = np.asarray(c[f"{cls}_prediction"], dtype=float)
+            yield {
+                "event_time_mjd": _times_mjd(rows["time"], trig, path),
+                "event_obs_id": obs,
+                "event_ok": event_ok,
+                "gammaness": gammaness,
+                "event_index": ev_idx,
+                "tel_index": tel_idx,
+                "intensity": intensity,
+                "energy": energy,
+                "energy_valid": valid,
+                "impact": impact,
+            }
+        for k in range(n_tel):
+            tab = tabs[k][1]
+            if tab is not None and tab.nrows != cursor[k]:
+                raise InputDataError(
+                    path,
+                    f"tel_{int(layout.tel_ids[k]):03d}: {tab.nrows} energy rows "
+                    f"for {int(cursor[k])} triggered events",
+                )
