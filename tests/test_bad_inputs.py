@@ -1158,6 +1158,43 @@ CASES = [
         lambda d: str(d / "meteo_bad.ecsv"),
         ("did not match the format class isot", "does not match isot format"),
     ),
+    # --- the steps of the new use cases (camera, pointing, array, clear night): their file
+    # inputs missing (exit 2), empty or not of their format (exit 3)
+    *[
+        Case(f"{step}-{kind}-file", step, builder, code, lambda d, n=name: str(d / n), problem)
+        for step, with_file in [
+            ("ingest-fram", lambda f: lambda d: ["--fram-files", f(d), "--site", "North"]),
+            ("assess-clear-night", lambda f: lambda d: ["--fram", f(d), "--date", "2024-01-15"]),
+            ("track-stars", lambda f: lambda d: ["--input", f(d)]),
+            ("fit-pointing", lambda f: lambda d: ["--input", f(d)]),
+            ("compute-camera-coefficients", lambda f: lambda d: ["--input", f(d)]),
+            ("array-pair-stats", lambda f: lambda d: ["--input", f(d)]),
+            ("array-inter-calibration", lambda f: lambda d: ["--input", f(d)]),
+            (
+                "array-cross-calibration",
+                lambda f: (
+                    lambda d: [
+                        "--input",
+                        DATA / "array" / "obs101.pairs.h5",
+                        "--inter-calibration",
+                        f(d),
+                        "--reference-type",
+                        "LST",
+                    ]
+                ),
+            ),
+        ]
+        for kind, name, code, problem in [
+            ("missing", "nope.dat", 2, ("input file does not exist",)),
+            ("empty", "bad.dat", 3, ("not",)),
+            ("binary", "bad.dat", 3, ("not",)),
+        ]
+        for builder in [
+            (lambda b, k: b(lambda d: d / "nope.dat" if k == "missing" else FILES[k](d)))(
+                with_file, kind
+            )
+        ]
+    ],
 ]
 
 FILES = {
