@@ -101,7 +101,7 @@ outputs:
     doc: One row per telescope, chunk and channel; flagged pixels per reason, camera medians, validity.
     outputBinding:
       glob: camera_coefficients.ecsv
-  plots:
+  coefficient_maps:
     type: File?
     label: Diagnostic camera maps (PNG)
     doc: First chunk, high gain, one row per telescope (only with plots).
