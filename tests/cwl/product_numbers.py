@@ -42,8 +42,11 @@ NUMERIC_SUFFIXES = (".ecsv", ".h5", ".hdf5", ".dat", ".json", ".png", ".grib", "
 #: (those of float products differ when their bytes do; exact files carry their own checksum)
 SKIPPED_JSON_KEYS = frozenset({"software", "sha256", "content_sha256", "size"})
 
-#: HDF5 attributes naming the software stack (ctapipe's CTA metadata, PyTables versions)
-SOFTWARE_ATTRIBUTE = re.compile(r"VERSION|SOFTWARE|PYTHON", re.IGNORECASE)
+#: HDF5 attributes naming the software stack (ctapipe's CTA metadata, PyTables versions) or
+#: the run (ctapipe's own tools write a random activity id and the creation time)
+SOFTWARE_ATTRIBUTE = re.compile(
+    r"VERSION|SOFTWARE|PYTHON|ACTIVITY|CREATION TIME|PRODUCT ID", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)

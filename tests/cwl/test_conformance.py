@@ -228,7 +228,13 @@ def test_numbers_catch_a_changed_value(reference, tmp_path):
 
 def test_tolerances_are_looked_up_per_quantity():
     muon = product_numbers.tolerance_for("muon-throughput/muon_throughput.ecsv", "columns/mean")
-    assert muon.rtol == 1e-6
+    assert muon.rtol == 1e-9
+    fit = product_numbers.tolerance_for(
+        "process-muons/run201.muon.h5", "nodes/x/columns/muonefficiency_optical_efficiency"
+    )
+    assert fit.rtol == 1e-2 and not fit.exact_integers
+    refit = product_numbers.tolerance_for("muon-calibration/muon_throughput.ecsv", "mean")
+    assert not refit.numbers
     fit = product_numbers.tolerance_for("create-atmospheric-model/model_layer_fit.ecsv", "a")
     assert fit.rtol == 1e-6
     printed = product_numbers.tolerance_for("x/atmprof_a.dat", "numbers")
