@@ -39,6 +39,7 @@ $(STAMP): pyproject.toml
 	[ -x $(VENV)/bin/python ] || "$$py" -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[all,test]'
+	$(BIN)/python -m calibpipe_tasks.numba_cache
 	@touch $(STAMP)
 
 # CONTAINER=podman|docker runs every step in the step image (built first by `make images`);

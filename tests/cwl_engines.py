@@ -84,11 +84,15 @@ def run_engine(engine, cwl, job, outdir, tmp_path, container=None, env=None, net
 
 
 def product_files(outdir):
-    """Relative paths of the products in ``outdir`` (provenance records hold times: left out)."""
+    """Relative paths of the products in ``outdir``.
+
+    Provenance records and logs (ours ``.provenance.json``, ctapipe's tools' ``.provenance.log``)
+    hold times and process ids: left out.
+    """
     return sorted(
         p.relative_to(outdir)
         for p in outdir.rglob("*")
-        if p.is_file() and not p.name.endswith(".provenance.json")
+        if p.is_file() and not p.name.endswith((".provenance.json", ".provenance.log"))
     )
 
 

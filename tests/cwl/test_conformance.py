@@ -246,3 +246,19 @@ def test_tolerances_are_looked_up_per_quantity():
     assert printed == product_numbers.PRINTED
     default = product_numbers.tolerance_for("create-mdp/mdp.ecsv", "columns/number_density")
     assert default == product_numbers.DEFAULT
+
+
+def test_json_documents_in_strings_are_compared_as_numbers():
+    """Step metadata kept as a JSON string (an HDF5 attribute): its floats get the tolerance."""
+    product = "array-cross-calibration/array_cross_calibration.h5"
+    meta = {"chi2": 6.171909996879325, "pairs": ["1-5", "2-7"], "n_pairs": 6}
+    expected = {"attrs": {"calibpipe_meta": json.dumps(meta)}}
+
+    def attrs(**changed):
+        return {"attrs": {"calibpipe_meta": json.dumps({**meta, **changed})}}
+
+    assert product_numbers.compare(expected, attrs(chi2=6.171909996879324), product) == []
+    for changed in ({"chi2": 6.2}, {"n_pairs": 7}, {"pairs": ["1-5"]}):
+        assert product_numbers.compare(expected, attrs(**changed), product), changed
+    # a string that is not a JSON document stays an exact string
+    assert product_numbers.compare({"a": "{x"}, {"a": "{y"}, product) == ["a: '{y' != '{x'"]
