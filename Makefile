@@ -77,9 +77,10 @@ images: $(STAMP)
 
 # The conformance list (tests/cwl/conformance_tests.yml: names, checksums of exact products) and
 # the numbers of the float products (tests/cwl/conformance_numbers.json), from a reference run:
-# regenerate after changing a tool, a job or a product.
+# regenerate after changing a tool, a job or a product (JOBS="name ..." regenerates only those
+# entries and keeps the others).
 conformance: $(STAMP)
-	$(BIN)/python tests/cwl/make_conformance.py
+	$(BIN)/python tests/cwl/make_conformance.py $(if $(JOBS),--jobs $(JOBS))
 
 # This machine's checksums of every product, for checking engines here byte for byte:
 #   cwltest --test build/conformance/conformance_tests.local.yml --tool toil-cwl-runner -- --no-container

@@ -381,19 +381,33 @@ def main(argv=None):
     parser.add_argument("--local", type=Path, help="write a machine-local list to this file")
     parser.add_argument("--check-numbers", metavar="RUNNER", help="run every job with RUNNER")
     parser.add_argument("--portable", action="store_true", help="as on a baseline x86-64 CPU")
+    parser.add_argument(
+        "--jobs",
+        nargs="+",
+        metavar="JOB",
+        help="run only these jobs (names of cwl/jobs/*.yml); when writing, the other entries "
+        "are kept from the committed files",
+    )
     parser.add_argument("runner_args", nargs="*", help="after --: options of the runner")
     args = parser.parse_args(argv)
+    jobs = JOBS
+    if args.jobs:
+        known = {job.stem: job for job in JOBS}
+        unknown = sorted(set(args.jobs) - set(known))
+        if unknown:
+            parser.error(f"no job file cwl/jobs/<name>.yml for {', '.join(unknown)}")
+        jobs = [known[name] for name in args.jobs]
 
     with tempfile.TemporaryDirectory() as workdir:
         env = portable_environment(Path(workdir) / "numba-cache") if args.portable else None
         runner = (args.check_numbers or "cwltool", *(args.runner_args or ["--no-container"]))
-        runs = run_jobs(JOBS, workdir, runner, env)
+        runs = run_jobs(jobs, workdir, runner, env)
         outdirs = {stem: Path(workdir) / stem for stem in runs}
         if args.local:
             args.local.parent.mkdir(parents=True, exist_ok=True)
             base = args.local.parent.resolve()
             header = LOCAL_HEADER.format(host=platform.node(), name=args.local)
-            args.local.write_text(dump(local_entries(runs, base=base), header))
+            args.local.write_text(dump(local_entries(runs, jobs, base=base), header))
             print(f"wrote {args.local} ({len(runs)} entries)")
             return 0
         if args.check_numbers or args.check:
@@ -405,14 +419,23 @@ def main(argv=None):
             ]
             missing = sorted(set(runs) ^ set(expected))
             problems += [f"{stem}: not in {args.numbers.name}" for stem in missing]
-            if args.check and dump(committed_entries(runs)) != args.output.read_text():
+            if args.check and dump(committed_entries(runs, jobs)) != args.output.read_text():
                 problems.append(f"{args.output} is out of date: run {Path(__file__).name}")
             print("\n".join(problems) or "all numbers agree", file=sys.stderr)
             return 1 if problems else 0
         numbers = {stem: numbers_of(raw, outdirs[stem]) for stem, raw in runs.items()}
-        args.output.write_text(dump(committed_entries(runs)))
+        entries = {e["id"]: e for e in committed_entries(runs, jobs)}
+        if args.jobs:  # the other jobs keep their committed entries and numbers
+            committed = conformance_entries(args.output) if args.output.exists() else {}
+            entries = {job.stem: entries.get(job.stem, committed.get(job.stem)) for job in JOBS}
+            old_numbers = read_numbers(args.numbers) if args.numbers.exists() else {}
+            numbers = {j.stem: numbers.get(j.stem, old_numbers.get(j.stem)) for j in JOBS}
+            missing = sorted(stem for stem, e in entries.items() if e is None)
+            if missing:
+                parser.error(f"no committed entry for {', '.join(missing)}: add it to --jobs")
+        args.output.write_text(dump([entries[job.stem] for job in JOBS]))
         args.numbers.write_text(dump_numbers(numbers))
-        print(f"wrote {args.output} and {args.numbers} ({len(runs)} entries)")
+        print(f"wrote {args.output} and {args.numbers} ({len(runs)} of {len(JOBS)} entries run)")
     return 0
 
 
