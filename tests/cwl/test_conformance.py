@@ -129,13 +129,40 @@ def test_reference_run_matches_the_committed_numbers(job, reference):
     assert not problems, "\n".join(problems[:20])
 
 
+@pytest.fixture(scope="session")
+def portable_env(tmp_path_factory):
+    """The portable environment with one numba cache for the session's portable runs.
+
+    numba compiles ctapipe's functions for the generic CPU once instead of once per job. The
+    typed generalised ufuncs are compiled first, by one process under a lock shared by the
+    pytest-xdist workers (concurrent compilation of a gufunc can leave a cache that segfaults:
+    calibpipe_tasks/numba_cache.py).
+    """
+    import os
+    import subprocess
+    import sys
+
+    from filelock import FileLock
+
+    root = tmp_path_factory.getbasetemp().parent  # shared by the xdist workers
+    cache = root / "portable-numba-cache"
+    env = portable_environment(cache)
+    with FileLock(str(root / "portable-numba-cache.lock")):
+        if not (cache / ".compiled").exists():
+            warm = [sys.executable, "-m", "calibpipe_tasks.numba_cache"]
+            subprocess.run(warm, env={**os.environ, **env}, check=True)
+            cache.mkdir(exist_ok=True)
+            (cache / ".compiled").touch()
+    return env
+
+
 @pytest.mark.engines
 @pytest.mark.slow
 @pytest.mark.usefixtures("fake_services")  # for the fetch-* jobs
 @pytest.mark.parametrize("job", NUMBER_JOBS, ids=[j.stem for j in NUMBER_JOBS])
-def test_portable_run_matches_the_committed_numbers(job, tmp_path):
+def test_portable_run_matches_the_committed_numbers(job, portable_env, tmp_path):
     """The portability stage: the job as computed by a CPU with only the x86-64 baseline."""
-    env = portable_environment(tmp_path / "numba-cache")
+    env = portable_env
     outdir = tmp_path / "out"
     raw = run_job(job, outdir, env=env, workdir=tmp_path)
     problems = check_numbers(job.stem, raw, outdir, read_numbers()[job.stem])
@@ -237,9 +264,13 @@ def test_tolerances_are_looked_up_per_quantity():
     fit = product_numbers.tolerance_for(
         "process-muons/run201.muon.h5", "nodes/x/columns/muonefficiency_optical_efficiency"
     )
-    assert fit.rtol == 1e-2 and not fit.exact_integers
+    assert fit.rtol == 1e-3 and fit.exact_integers
+    flag = product_numbers.tolerance_for(
+        "process-muons/run201.muon.h5", "nodes/x/columns/muonefficiency_is_valid"
+    )
+    assert flag == product_numbers.DEFAULT  # validity flags compared exactly
     refit = product_numbers.tolerance_for("muon-calibration/muon_throughput.ecsv", "mean")
-    assert not refit.numbers
+    assert refit.numbers and refit.rtol == 2e-3
     fit = product_numbers.tolerance_for("create-atmospheric-model/model_layer_fit.ecsv", "a")
     assert fit.rtol == 1e-6
     printed = product_numbers.tolerance_for("x/atmprof_a.dat", "numbers")

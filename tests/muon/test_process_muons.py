@@ -210,6 +210,8 @@ def _assert_same_rings(path_a, path_b):
         fitted = np.isfinite(eff_a)
         assert np.count_nonzero(fitted) > 0
         np.testing.assert_allclose(eff_a[fitted], eff_b[fitted], rtol=EFFICIENCY_RTOL)
+        # validity is a probe of the minimum (muon/intensity_fit.py): the same on every CPU
+        np.testing.assert_array_equal(a["muonefficiency_is_valid"], b["muonefficiency_is_valid"])
         for column, tol in (
             ("muonefficiency_width", dict(rtol=WIDTH_RTOL)),
             ("muonefficiency_impact_x", dict(atol=IMPACT_ATOL_M)),
