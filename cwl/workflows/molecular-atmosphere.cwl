@@ -13,11 +13,15 @@ doc: |
   records the night's verdict; a night that is not clear is still delivered, marked,
   and validate-exchange reports it. Without them the products are as before.
   Flat (every step a CommandLineTool; optional steps by CWL v1.2 `when`, which
-  CTADIRAC's translator passes to the engine unchanged), so CTADIRAC's CWL
+  CTADIRAC's translator passes to the engine unchanged; the FRAM steps' `when` is a
+  one-line JavaScript null test, evaluated by the engine), so CTADIRAC's CWL
   translator accepts it.
 
 requirements:
   MultipleInputFeatureRequirement: {}
+  # the `when` of the two FRAM steps tests an optional input for null (a parameter
+  # reference cannot give a boolean from a File[]?)
+  InlineJavascriptRequirement: {}
 
 inputs:
   meteo_files:
