@@ -13,12 +13,21 @@ RUNNERS = {"cwltool": "cwltool", "toil": "toil-cwl-runner"}
 
 
 def cwl_for(job):
-    """The tool or workflow of a job file (same stem in cwl/tools or cwl/workflows)."""
+    """The tool or workflow of a job file (cwl/tools or cwl/workflows).
+
+    ``<name>.yml`` is the job of ``<name>.cwl``; a further job of the same file is
+    ``<name>-<variant>.yml`` (e.g. ``molecular-atmosphere-fram.yml``): the longest CWL
+    stem that is the job's stem or a ``-``-separated prefix of it.
+    """
+    stem = job.stem
+    candidates = []
     for kind in ("tools", "workflows"):
-        path = CWL_DIR / kind / f"{job.stem}.cwl"
-        if path.exists():
-            return path
-    raise FileNotFoundError(f"no CWL file for job {job.name}")
+        for path in (CWL_DIR / kind).glob("*.cwl"):
+            if stem == path.stem or stem.startswith(path.stem + "-"):
+                candidates.append(path)
+    if not candidates:
+        raise FileNotFoundError(f"no CWL file for job {job.name}")
+    return max(candidates, key=lambda p: len(p.stem))
 
 
 def load_cwl(path):

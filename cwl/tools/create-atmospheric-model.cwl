@@ -72,6 +72,17 @@ inputs:
     doc: Also write model_profile_vs_reference.png and model_extinction.png.
     inputBinding:
       prefix: --plots
+  clear_night:
+    type: File?
+    label: Clear-night assessment record
+    doc: |
+      clear_night.json of assess-clear-night for the same site and night; its verdict,
+      reason, mean VAOD and checksum go into the exchange manifest (block clear_night).
+      A night that is not clear is still delivered, marked. Without it the products
+      are as before.
+    format: https://www.iana.org/assignments/media-types/application/json
+    inputBinding:
+      prefix: --clear-night
 
 outputs:
   profile:

@@ -8,7 +8,9 @@ doc: |
   simtools ECSV assets (columns, units, descriptions, meta, no NaN), physical
   sanity (density and thickness decreasing with altitude, n-1 > 0, optical depth
   increasing with altitude and decreasing with wavelength) and agreement of the
-  native atmprof / atm_trans files with the assets.
+  native atmprof / atm_trans files with the assets. A manifest with a clear-night
+  assessment (clear_night) is checked against its record; a night that is not clear
+  is reported (a warning line, the report's clear_night field) with exit 0.
   Exit codes: 0 valid, 2 bad usage, 3 the first violation (one line naming the
   file and the problem), 100 temporary failure.
 
@@ -32,6 +34,13 @@ inputs:
     doc: |
       Every file the manifest lists (simtools ECSV assets and JSON records,
       atmprof_<id>.dat, atm_trans_<id>.dat); matched to the manifest by basename.
+    inputBinding:
+      prefix: --file
+  clear_night_record:
+    type: File?
+    label: Clear-night assessment record
+    doc: clear_night.json named by the manifest's clear_night block (when it has one).
+    format: https://www.iana.org/assignments/media-types/application/json
     inputBinding:
       prefix: --file
 

@@ -8,10 +8,20 @@ doc: |
   create-atmospheric-model -> validate-exchange, and, when `upload` is true,
   db-upload of the validated set into a calibration database (a SQLite file given as
   `database` or created, or a live server by `db_url`).
-  Flat (every step a CommandLineTool), so CTADIRAC's CWL translator accepts it.
+  With the optional `fram_files` (FRAM aerosol optical depths, ACADA FITS) it also
+  runs ingest-fram -> assess-clear-night (UC-120-1.12) and the exchange manifest
+  records the night's verdict; a night that is not clear is still delivered, marked,
+  and validate-exchange reports it. Without them the products are as before.
+  Flat (every step a CommandLineTool; optional steps by CWL v1.2 `when`, which
+  CTADIRAC's translator passes to the engine unchanged; the FRAM steps' `when` is a
+  one-line JavaScript null test, evaluated by the engine), so CTADIRAC's CWL
+  translator accepts it.
 
 requirements:
   MultipleInputFeatureRequirement: {}
+  # the `when` of the two FRAM steps tests an optional input for null (a parameter
+  # reference cannot give a boolean from a File[]?)
+  InlineJavascriptRequirement: {}
 
 inputs:
   meteo_files:
@@ -49,6 +59,13 @@ inputs:
     type: boolean?
     label: Diagnostic plots
     doc: Write the MDP and model PNGs.
+  fram_files:
+    type: File[]?
+    label: FRAM files (optional)
+    doc: |
+      ACADA FRAM aerosol optical depth FITS files of the night; when given, the night
+      is assessed (clear / aerosol / variable / insufficient-data) and the verdict goes
+      into the exchange manifest.
   upload:
     type: boolean
     default: false
@@ -93,6 +110,21 @@ steps:
     in:
       mdp: create_mdp/mdp
     out: [selection_table, selection, reference_model, provenance]
+  ingest_fram:
+    run: ../tools/ingest-fram.cwl
+    when: $(inputs.fram_files !== null)
+    in:
+      fram_files: fram_files
+      site: site
+    out: [fram_table, provenance]
+  assess_clear_night:
+    run: ../tools/assess-clear-night.cwl
+    when: $(inputs.fram_table !== null)
+    in:
+      fram_table: ingest_fram/fram_table
+      date: date
+      plot: plots
+    out: [assessment_table, assessment_record, assessment_plot, provenance]
   atmospheric_model:
     run: ../tools/create-atmospheric-model.cwl
     in:
@@ -102,6 +134,7 @@ steps:
       selection: select_reference/selection
       product_id: product_id
       plots: plots
+      clear_night: assess_clear_night/assessment_record
     out: [profile, extinction, layer_fit, profile_plot, extinction_plot, exchange_manifest,
           exchange_files, provenance]
   validate_exchange:
@@ -109,6 +142,7 @@ steps:
     in:
       manifest: atmospheric_model/exchange_manifest
       files: atmospheric_model/exchange_files
+      clear_night_record: assess_clear_night/assessment_record
     out: [report, provenance]
   db_upload:
     run: ../tools/db-upload.cwl
@@ -203,6 +237,26 @@ outputs:
     label: Validation report
     doc: exchange_validation.json - the data quality check of the exchange set.
     outputSource: validate_exchange/report
+  fram_table:
+    type: File?
+    label: FRAM table
+    doc: fram.ecsv - the normalised FRAM measurements (with fram_files).
+    outputSource: ingest_fram/fram_table
+  clear_night_table:
+    type: File?
+    label: Clear-night measurements
+    doc: clear_night.ecsv - every FRAM measurement with its VAOD and status (with fram_files).
+    outputSource: assess_clear_night/assessment_table
+  clear_night_record:
+    type: File?
+    label: Clear-night assessment record
+    doc: clear_night.json - verdict, reason, mean VAOD, stability, thresholds (with fram_files).
+    outputSource: assess_clear_night/assessment_record
+  clear_night_plot:
+    type: File?
+    label: Clear-night plot
+    doc: clear_night.png - VAOD vs time with the verdict (with fram_files and plots).
+    outputSource: assess_clear_night/assessment_plot
   database_out:
     type: File?
     label: Calibration database

@@ -326,3 +326,31 @@ def test_real_exchange_manifest_uploads_whole_and_comes_back_identical(run_cli, 
     assert result.code == 0, result.err
     for name in [manifest.name, *listed]:
         assert (query / "calibration-product" / name).read_bytes() == (exchange / name).read_bytes()
+
+
+def test_clear_night_record_uploads_with_its_site_and_night(run_cli, tmp_path):
+    """``--kind clear-night``: target and validity from the record (site name, night window);
+    a query inside the night gives the record back, one outside it nothing (exit 3)."""
+    fram = DATA / "fram" / "fram_clear_north_20240115.ecsv"
+    result = run_cli("assess-clear-night", "--fram", fram, "--date", "2024-01-15", *QUIET,
+                     cwd=tmp_path)  # fmt: skip
+    assert result.code == 0, result.err
+    record = json.loads((tmp_path / "clear_night.json").read_text())
+    up = tmp_path / "up"
+    up.mkdir()
+    result = run_cli("db-upload", "--kind", "clear-night", "--file", tmp_path / "clear_night.json",
+                     "--file", tmp_path / "clear_night.ecsv", *QUIET, cwd=up)  # fmt: skip
+    assert result.code == 0, result.err
+    receipt = json.loads((up / "upload-receipt.json").read_text())
+    assert receipt["target"] == "North"
+    assert record["night"]["start"].startswith(receipt["valid_from"][:16])  # YYYY-MM-DDTHH:MM
+    assert record["night"]["end"].startswith(receipt["valid_to"][:16])
+    database = up / "calibration.sqlite"
+    for at, code in (("2024-01-16T02:00:00Z", 0), ("2024-01-16T12:00:00Z", 3)):
+        out = tmp_path / f"query-{code}"
+        out.mkdir()
+        result = run_cli("db-query", "--database", database, "--kind", "clear-night", "--target",
+                         "North", "--at", at, *QUIET, cwd=out)  # fmt: skip
+        assert result.code == code, result.err
+    returned = tmp_path / "query-0" / "calibration-product" / "clear_night.json"
+    assert returned.read_bytes() == (tmp_path / "clear_night.json").read_bytes()

@@ -222,3 +222,31 @@ def test_missing_optical_depth_reaches_sim_telarray_as_99999_both_ways(simtools,
     ours = read_atm_trans(next(tmp_path.glob("atm_trans_*.dat")))[2]
     assert np.isnan(theirs[-1, -1]) and np.isnan(ours[-1, -1])
     assert np.allclose(theirs, ours, rtol=6e-8, equal_nan=True)
+
+
+def test_simtools_takes_a_set_marked_not_clear(simtools, run_cli, tmp_path):
+    """A set whose manifest carries a non-clear verdict (issue 14): simtools reads its records
+    and assets as before, and validate-exchange accepts it (exit 0) and reports the verdict."""
+    from exchange_fixtures import sample_inputs
+
+    from calibpipe_tasks.io.clear_night_record import manifest_block, read_clear_night_record
+    from calibpipe_tasks.io.simpipe import write_exchange_set
+
+    fram = DATA / "fram" / "fram_clear_north_20240115.ecsv"  # VAOD 0.02: "aerosol" below 0.01
+    result = run_cli("assess-clear-night", "--fram", fram, "--date", "2024-01-15",
+                     "--max-clear-vaod", "0.01", cwd=tmp_path)  # fmt: skip
+    assert result.code == 0, result.err
+    record_path = tmp_path / "clear_night.json"
+    record = read_clear_night_record(record_path)
+    assert record["verdict"] == "aerosol"
+    block = manifest_block(record_path, record, ("2024-01-15T19:59:00Z", "2024-01-16T06:28:00Z"))
+    directory = tmp_path / "set"
+    write_exchange_set(directory, *sample_inputs(), clear_night=block)
+    shutil.copy(record_path, directory)
+    for parameter, (path, content) in records(directory).items():
+        assert len(simtools_read(simtools, path, content)) > 0, parameter
+    result = run_cli("validate-exchange", "--manifest",
+                     next(directory.glob("atmosphere_exchange_*.json")), cwd=tmp_path)  # fmt: skip
+    assert result.code == 0, result.err
+    report = json.loads((tmp_path / "exchange_validation.json").read_text())
+    assert report["clear_night"]["verdict"] == "aerosol" and report["clear_night"]["clear"] is False

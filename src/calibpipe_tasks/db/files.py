@@ -115,6 +115,11 @@ def _first(meta, keys):
         for key in (short, f"{short}_utc"):
             if validity.get(key) not in (None, ""):
                 return f"validity.{key}", validity[key]
+    night = meta.get("night")
+    if isinstance(night, dict):  # the clear-night record: night {start, end} (UTC)
+        key = {"valid_from": "start", "valid_to": "end"}[keys[0]]
+        if night.get(key) not in (None, ""):
+            return f"night.{key}", night[key]
     return None, None
 
 

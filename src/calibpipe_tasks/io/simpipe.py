@@ -34,6 +34,10 @@ In-memory form (what the atmosphere step hands over):
   [g/cm2], ``b`` [g/cm2], ``c`` [km] and meta ``max_relative_residual``;
 * ``info``: :class:`ExchangeInfo`.
 
+The manifest may carry the night's clear-night assessment (``clear_night``: verdict,
+reason, mean VAOD and error, the record's sha256; manifest version 1.1.0, see
+:mod:`.clear_night_record`); without it the manifest is version 1.0.0, as before.
+
 Determinism: no time stamps; ECSV floats are written by astropy with Python's
 shortest round-trip repr (full float64 precision); JSON with ``sort_keys`` and
 Python float repr; the native files with the fixed formats of
@@ -59,6 +63,8 @@ MODEL_PARAMETER_SCHEMA_VERSION = "0.3.0"
 #: simtools model-parameter metaschema version (``schema_version`` of a record)
 RECORD_SCHEMA_VERSION = "0.4.0"
 MANIFEST_VERSION = "1.0.0"
+#: manifest version of a set that carries a clear-night assessment (``clear_night`` block)
+MANIFEST_VERSION_CLEAR_NIGHT = "1.1.0"
 DEFAULT_PARAMETER_VERSION = "1.0.0"
 FIVE_LAYER_PARAMETERISATION = (
     "CORSIKA: T(h) = a + b exp(-h/c) for layers 1-4, T(h) = a - b h/c for layer 5; "
@@ -470,7 +476,7 @@ def software_versions():
     return versions
 
 
-def build_manifest(info, observation_level_km, fit, files, software=None):
+def build_manifest(info, observation_level_km, fit, files, software=None, clear_night=None):
     """The exchange manifest (a JSON-serialisable dict).
 
     Parameters
@@ -484,6 +490,11 @@ def build_manifest(info, observation_level_km, fit, files, software=None):
         (its size and sha256 are taken from there), ``basename`` its name in the set.
     software : dict, optional
         Software versions; default :func:`software_versions`.
+    clear_night : dict, optional
+        The night's clear-night assessment
+        (:func:`calibpipe_tasks.io.clear_night_record.manifest_block`); when given the
+        manifest carries it as ``clear_night`` and has version
+        :data:`MANIFEST_VERSION_CLEAR_NIGHT`, else the manifest is exactly as without it.
     """
     _check_site(info.site)
     start, end = _utc(info.validity_start), _utc(info.validity_end)
@@ -505,8 +516,10 @@ def build_manifest(info, observation_level_km, fit, files, software=None):
         )
     order = list(ROLES)
     entries.sort(key=lambda e: order.index(e["role"]))
-    return {
-        "manifest_version": MANIFEST_VERSION,
+    manifest = {
+        "manifest_version": MANIFEST_VERSION
+        if clear_night is None
+        else MANIFEST_VERSION_CLEAR_NIGHT,
         "product": "molecular-atmosphere-exchange",
         "product_id": info.product_id,
         "use_case": "UC-120-1.7",
@@ -540,9 +553,12 @@ def build_manifest(info, observation_level_km, fit, files, software=None):
         "files": entries,
         "five_layer_fit": five_layer_fit_record(fit),
     }
+    if clear_night is not None:
+        manifest["clear_night"] = dict(clear_night)
+    return manifest
 
 
-def write_exchange_set(output, profile, extinction, fit, info, software=None):
+def write_exchange_set(output, profile, extinction, fit, info, software=None, clear_night=None):
     """Write the whole exchange set; the manifest last, over the other files.
 
     Parameters
@@ -556,6 +572,8 @@ def write_exchange_set(output, profile, extinction, fit, info, software=None):
     info : ExchangeInfo
     software : dict, optional
         Software versions for the manifest; default :func:`software_versions`.
+    clear_night : dict, optional
+        The ``clear_night`` block of the manifest (see :func:`build_manifest`).
 
     Returns
     -------
@@ -590,6 +608,8 @@ def write_exchange_set(output, profile, extinction, fit, info, software=None):
     write_simtel_atm_trans(paths["simtel_atm_trans"], extinction, info)
 
     files = [(role, names[role], paths[role]) for role in ROLES]
-    manifest = build_manifest(info, extinction.observation_level_km, fit, files, software)
+    manifest = build_manifest(
+        info, extinction.observation_level_km, fit, files, software, clear_night
+    )
     write_json(output(names["manifest"]), manifest)
     return names

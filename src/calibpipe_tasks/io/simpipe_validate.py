@@ -24,7 +24,12 @@
    observation level;
 6. the native files hold the same numbers as the assets (to their printed precision):
    ``atmprof`` has >= 5 levels (CORSIKA's minimum), ``atm_trans`` the same H2, H1,
-   wavelengths and optical depths (``99999.00`` exactly where the asset has no value).
+   wavelengths and optical depths (``99999.00`` exactly where the asset has no value);
+7. with a ``clear_night`` block (manifest 1.1.0): the assessment record it names is
+   present with its size and sha256, is an assessment record of the manifest's site
+   and agrees with the block on verdict, mean VAOD and its error. A verdict other than
+   ``clear`` is not a violation: the set is valid, the report's ``clear_night`` says
+   so and a warning line is logged.
 """
 
 import json
@@ -404,6 +409,53 @@ def _check_atm_trans(path, wavelengths, altitudes, tau, level):
     _check_transmission_physics(path, f_wl, f_alt, f_tau, f_level)
 
 
+def _check_clear_night(manifest_path, manifest, given):
+    """Check the clear-night block against its record; return the report's field."""
+    from .clear_night_record import read_clear_night_record
+
+    block = manifest["clear_night"]
+    name = block["record"]["name"]
+    path = _locate(manifest_path, [name], given)[name]
+    size = path.stat().st_size
+    if size != block["record"]["size"]:
+        raise InputDataError(
+            path, f"size {size} bytes does not match the manifest ({block['record']['size']} bytes)"
+        )
+    digest = sha256_of(path)
+    if digest != block["record"]["sha256"]:
+        raise InputDataError(
+            path, f"sha256 {digest} does not match the manifest ({block['record']['sha256']})"
+        )
+    record = read_clear_night_record(path)
+    if record["site"]["name"] != manifest["site"]["name"]:
+        raise InputDataError(
+            path,
+            f"is for site {record['site']['name']}, the manifest for {manifest['site']['name']}",
+        )
+    for key in ("verdict", "mean_vaod", "mean_vaod_err"):
+        if record[key] != block[key]:
+            raise InputDataError(
+                path, f"{key} is {record[key]!r}, the manifest says {block[key]!r}"
+            )
+    if not block["clear"]:
+        log.warning(
+            "%s: the night is not clear (verdict %s: %s); the set is delivered marked as such, "
+            "its molecular atmosphere is not the whole atmosphere of the night",
+            manifest_path,
+            block["verdict"],
+            block["reason"],
+        )
+    return {
+        "verdict": block["verdict"],
+        "clear": block["clear"],
+        "reason": block["reason"],
+        "mean_vaod": block["mean_vaod"],
+        "mean_vaod_err": block["mean_vaod_err"],
+        "reference_wavelength_nm": block["reference_wavelength_nm"],
+        "record": {"name": name, "sha256": digest},
+    }
+
+
 def validate_exchange(manifest_path, files=None):
     """Validate an exchange set; raise InputDataError at the first violation.
 
@@ -443,7 +495,9 @@ def validate_exchange(manifest_path, files=None):
         raise InputDataError(
             manifest_path, "five_layer_fit layers must be 1-5 with increasing height_min_km"
         )
-    paths = _check_files(manifest_path, manifest, files)
+    clear_night_name = manifest.get("clear_night", {}).get("record", {}).get("name")
+    set_files = [f for f in files or () if Path(f).name != clear_night_name]
+    paths = _check_files(manifest_path, manifest, set_files)
 
     tables = {}
     for parameter in (PROFILE, TRANSMISSION):
@@ -469,7 +523,7 @@ def validate_exchange(manifest_path, files=None):
     _check_atmprof(paths["corsika_atmprof"], profile)
     _check_atm_trans(paths["simtel_atm_trans"], wavelengths, altitudes, tau, level)
 
-    return {
+    report = {
         "report_version": "1.0.0",
         "valid": True,
         "manifest": {"name": manifest_path.name, "sha256": sha256_of(manifest_path)},
@@ -502,3 +556,9 @@ def validate_exchange(manifest_path, files=None):
             "native atmprof and atm_trans agree with the assets",
         ],
     }
+    if "clear_night" in manifest:  # only then: a set without it gives the report as before
+        report["clear_night"] = _check_clear_night(manifest_path, manifest, files)
+        report["checks"].append(
+            "clear-night record: size and sha256, site, verdict and mean VAOD as in the manifest"
+        )
+    return report

@@ -29,6 +29,13 @@ them the reference model continues, joined without a jump
   ``atm_trans_<id>.dat`` (sim_telarray) and the manifest
   ``atmosphere_exchange_<id>.json``; ``<id>`` is ``--product-id`` or
   ``<site>-<window start>`` (e.g. ``north-20240115T2044``).
+
+With ``--clear-night clear_night.json`` (the record of ``assess-clear-night`` for
+the same site and night) the manifest records the night's verdict, reason, mean
+VAOD with its error and the record's size and sha256 (block ``clear_night``,
+manifest version 1.1.0). A night that is not clear is still delivered, marked by
+its verdict. Without it the products are exactly as before. A record for another
+site, or for a night that does not overlap the meteorological window, exits 3.
 """
 
 from ..argtypes import positive_float
@@ -105,6 +112,13 @@ def add_arguments(parser):
         help="saturation the relative humidity refers to (mixed: ECMWF/NCEP water-ice blend)",
     )
     parser.add_argument("--plots", action="store_true", help="also write the diagnostic PNGs")
+    parser.add_argument(
+        "--clear-night",
+        default=None,
+        metavar="FILE",
+        help="clear-night assessment record (clear_night.json of assess-clear-night) of the "
+        "night: its verdict goes into the exchange manifest",
+    )
 
 
 def run(args, ctx):
@@ -131,6 +145,11 @@ def run(args, ctx):
         selection_path = ctx.add_input(args.selection, role="reference_selection")
         selection = read_selection_record(selection_path)
     meteo = read_meteo_table(meteo_path)
+    clear_night = None
+    if args.clear_night:
+        clear_night = _clear_night_block(
+            ctx.add_input(args.clear_night, role="clear_night_record"), meteo.meta
+        )
     co2_ppm = read_macobac(macobac_path)
     reference = read_reference_model(reference_path)
     wavelengths = np.arange(
@@ -156,7 +175,12 @@ def run(args, ctx):
             products.profile.meta[f"reference_{key}"] = selection[key]
     write_products(ctx, products)
     write_exchange(
-        ctx, products, meteo.meta, _reference_identity(selection, reference_path), args.product_id
+        ctx,
+        products,
+        meteo.meta,
+        _reference_identity(selection, reference_path),
+        args.product_id,
+        clear_night,
     )
     if args.plots:
         from ..plotting import plot_extinction, plot_profile_vs_reference
@@ -208,10 +232,39 @@ def default_product_id(site_name, window_start):
     return f"{site_name.lower()}-{start:%Y%m%dT%H%M}"
 
 
-def write_exchange(ctx, products, meteo_meta, reference, product_id=None):
+def _clear_night_block(path, meteo_meta):
+    """The manifest's ``clear_night`` block from a record of the model's site and night."""
+    from ..errors import InputDataError
+    from ..io.clear_night_record import manifest_block, read_clear_night_record
+    from ..io.simpipe import _utc
+
+    record = read_clear_night_record(path)
+    site = record["site"]["name"]
+    if site != str(meteo_meta.get("site")):
+        raise InputDataError(
+            path, f"is for site {site}, the meteorological table for {meteo_meta.get('site')}"
+        )
+    try:
+        night = (_utc(record["night"]["start"]), _utc(record["night"]["end"]))
+    except ValueError as err:
+        raise InputDataError(path, f"night: {err}") from None
+    start, end = meteo_meta.get("window_start"), meteo_meta.get("window_end")
+    if start is not None and end is not None:
+        window = (_utc(start), _utc(end))
+        if night[1] <= window[0] or night[0] >= window[1]:
+            raise InputDataError(
+                path,
+                f"is for the night {night[0]} to {night[1]}, which does not overlap the "
+                f"meteorological window {window[0]} to {window[1]}",
+            )
+    return manifest_block(path, record, night)
+
+
+def write_exchange(ctx, products, meteo_meta, reference, product_id=None, clear_night=None):
     """Write the SimPipe exchange set of the model (CTAO sites only: simtools knows no other).
 
-    ``reference`` holds the ``season`` and ``version`` of the reference model used above the data.
+    ``reference`` holds the ``season`` and ``version`` of the reference model used above the data;
+    ``clear_night`` the manifest's optional clear-night block (:func:`_clear_night_block`).
     """
     from ..errors import UsageError
     from ..io.simpipe import ExchangeInfo, write_exchange_set
@@ -242,8 +295,15 @@ def write_exchange(ctx, products, meteo_meta, reference, product_id=None):
     )
     try:
         names = write_exchange_set(
-            ctx.output, products.profile, products.extinction, products.layer_fit, info
+            ctx.output,
+            products.profile,
+            products.extinction,
+            products.layer_fit,
+            info,
+            clear_night=clear_night,
         )
     except ValueError as err:
         raise UsageError(f"SimPipe exchange: {err}") from None
     ctx.extra_provenance["exchange_manifest"] = names["manifest"]
+    if clear_night is not None:
+        ctx.extra_provenance["clear_night_verdict"] = clear_night["verdict"]

@@ -8,7 +8,8 @@ record of the step that made the product (its recorded output checksums must mat
 
 Target and validity come from the flags, else from the product's meta
 (ECSV table meta or manifest: ``site``/``tel_id``/``target``; ``valid_from``/
-``valid_to``, ``validity_start``/``validity_end`` or ``validity: {start[_utc], end[_utc]}``).
+``valid_to``, ``validity_start``/``validity_end`` or ``validity: {start[_utc], end[_utc]}``;
+the clear-night record's ``night: {start, end}``).
 
 Telescope kinds (``muon-throughput``, ``muon-psf``): ECSV tables with a ``tel_id``
 column, as the muon steps write them for all telescopes, are stored as one product

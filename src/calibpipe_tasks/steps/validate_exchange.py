@@ -11,6 +11,12 @@ The files are taken from --file (repeatable) or, when not given there, from the
 manifest's directory. The first violation ends the step with exit code 3 and one
 line naming the file and the problem; on success it writes
 ``exchange_validation.json``.
+
+A manifest with a clear-night assessment (block ``clear_night``, manifest 1.1.0)
+is also checked against the assessment record it names (``clear_night.json``,
+from --file or next to the manifest: size, sha256, site, verdict, mean VAOD). A
+night that is not clear is not a violation: the report's ``clear_night`` gives
+the verdict, a warning line is logged and the exit code is 0.
 """
 
 NAME = "validate-exchange"
