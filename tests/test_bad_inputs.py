@@ -1168,6 +1168,7 @@ CASES = [
             ("track-stars", lambda f: lambda d: ["--input", f(d)]),
             ("fit-pointing", lambda f: lambda d: ["--input", f(d)]),
             ("compute-camera-coefficients", lambda f: lambda d: ["--input", f(d)]),
+            ("fit-spe", lambda f: lambda d: ["--input", f(d)]),
             ("array-pair-stats", lambda f: lambda d: ["--input", f(d)]),
             ("array-inter-calibration", lambda f: lambda d: ["--input", f(d)]),
             (

@@ -36,6 +36,30 @@ inputs:
     doc: Per-pixel noise rms used in the intensity likelihood (default 1.1 p.e.).
     inputBinding:
       prefix: --pedestal
+  camera_coefficients:
+    type: File?
+    label: Camera calibration coefficients
+    doc: |
+      HDF5 product of compute-camera-coefficients: each pixel's pedestal noise
+      (pedestal_noise_pe, p.e.) of the chunk valid at each event replaces the one
+      pedestal number (recorded as PEDESTAL_* attributes of the muon tables).
+    inputBinding:
+      prefix: --camera-coefficients
+  coefficients_channel:
+    type:
+      - "null"
+      - type: enum
+        symbols: [high, low]
+    label: Gain channel of the coefficients
+    doc: Gain channel whose pedestal noise is taken from camera_coefficients (default high).
+    inputBinding:
+      prefix: --coefficients-channel
+  pedestal_from_image:
+    type: boolean?
+    label: Pedestal noise from the image
+    doc: Estimate each image's pedestal noise from its pixels far from the ring (pedestal is the fallback).
+    inputBinding:
+      prefix: --pedestal-from-image
   min_wavelength:
     type: float?
     label: Lower wavelength [nm]

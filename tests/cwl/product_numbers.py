@@ -108,6 +108,10 @@ RULES = (
     ("*layer_fit*", Tolerance(1e-6, 1e-9, "least-squares fit through BLAS: 5e-8 measured")),
     ("*:*five_layer_fit*", Tolerance(1e-6, 1e-9, "least-squares fit through BLAS: 5e-8 measured")),
     ("*.dat:*", PRINTED),
+    # fit-spe's batched Levenberg-Marquardt fit stops at its convergence tolerance: measured
+    # native vs baseline x86-64 kernels, values 1e-7 and errors 2.8e-7 relative apart (the
+    # statistical errors are ~ 3 %)
+    ("fit-spe/*", Tolerance(1e-5, 1e-12, "batched SPE fit: 2.8e-7 measured between CPUs")),
 )
 
 

@@ -222,7 +222,14 @@ def converging_fitter_class():
     class ConvergingMuonIntensityFitter(MuonIntensityFitter):
         """ctapipe's fit, then :func:`refine` on ctapipe's own likelihood."""
 
+        #: where the pixels' pedestal noise comes from (:class:`.pedestal.PedestalNoise`);
+        #: None: the ``pedestal`` argument (ctapipe's ``MuonProcessor.pedestal``)
+        pedestal_noise = None
+        #: per-pixel noise of the event being fitted, per telescope (camera coefficients)
+        event_pedestal = None
+
         def __call__(self, tel_id, center_x, center_y, radius, image, pedestal, mask=None):
+            pedestal = self._pedestal(tel_id, center_x, center_y, radius, image, pedestal)
             first = super().__call__(tel_id, center_x, center_y, radius, image, pedestal, mask)
             telescope = self.subarray.tel[tel_id]
             nll = build_negative_log_likelihood(
@@ -267,6 +274,23 @@ def converging_fitter_class():
                 parameters_at_limit=fit.fmin.has_parameters_at_limit,
                 likelihood_value=fit.fval,
             )
+
+        def _pedestal(self, tel_id, center_x, center_y, radius, image, pedestal):
+            source = self.pedestal_noise
+            if source is None or source.source == "fixed":
+                return pedestal
+            if source.source == "image":
+                geometry = self._geometries_tel_frame[tel_id]
+                noise, _ = source.for_ring(
+                    image,
+                    geometry.pix_x.to_value(u.rad),
+                    geometry.pix_y.to_value(u.rad),
+                    center_x.to_value(u.rad),
+                    center_y.to_value(u.rad),
+                    radius.to_value(u.rad),
+                )
+                return noise
+            return self.event_pedestal[tel_id]
 
     _FITTER_CLASS = ConvergingMuonIntensityFitter
     return _FITTER_CLASS

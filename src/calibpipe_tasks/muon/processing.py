@@ -84,9 +84,14 @@ def muon_config(
 
 
 class TypedMuonProcessors:
-    """One ctapipe ``MuonProcessor`` per telescope type; call on an event."""
+    """One ctapipe ``MuonProcessor`` per telescope type; call on an event.
 
-    def __init__(self, subarray, settings):
+    ``pedestal_noise`` (:class:`.pedestal.PedestalNoise`, optional) replaces the
+    one ``pedestal`` number of the settings by per-pixel noise from the camera
+    calibration product or from the image.
+    """
+
+    def __init__(self, subarray, settings, pedestal_noise=None):
         from ctapipe.image.muon import MuonProcessor
 
         from .intensity_fit import converging_fitter_class
@@ -99,32 +104,80 @@ class TypedMuonProcessors:
             # ctapipe's fit followed by a global refinement on its own likelihood
             # (intensity_fit.py); it reads the MuonIntensityFitter configuration
             processor.intensity_fitter = fitter_class(subarray=subarray, parent=processor)
+            processor.intensity_fitter.pedestal_noise = pedestal_noise
+            processor.intensity_fitter.event_pedestal = {}
             for tel_id in subarray.get_tel_ids_for_type(tel_type):
                 self.by_tel[tel_id] = processor
 
+        self.pedestal_noise = pedestal_noise
+        self.subarray = subarray
+
     def __call__(self, event):
+        source = self.pedestal_noise
         for tel_id in event.dl1.tel:
+            if source is not None and source.source == "camera_coefficients":
+                fitter = self.by_tel[tel_id].intensity_fitter
+                fitter.event_pedestal[tel_id] = source.for_event(
+                    tel_id,
+                    event_time_mjd_tai(event, tel_id),
+                    self.subarray.tel[tel_id].camera.geometry.n_pixels,
+                )
             # MuonProcessor.__call__ loops over all telescopes with one configuration;
             # its per-telescope method lets each type use its own
             self.by_tel[tel_id]._process_telescope_event(event, tel_id)
         return event.muon
 
 
+def event_time_mjd_tai(event, tel_id):
+    """The telescope trigger time of ``tel_id`` (the event's if absent), TAI MJD."""
+    import numpy as np
+
+    tel_trigger = event.trigger.tel.get(tel_id)
+    time = tel_trigger.time if tel_trigger is not None else None
+    if time is None or np.ma.is_masked(time.mjd) or not np.isfinite(time.mjd):
+        time = event.trigger.time
+    return float(time.tai.mjd)
+
+
+def pedestal_used(pedestal_noise, subarray, event, tel_id, ring, geometries):
+    """The per-pixel noise the fit of a ring used and whether it came from the named source.
+
+    ``geometries`` caches the telescope-frame camera geometries (a dict, filled here).
+    """
+    import astropy.units as u
+    from ctapipe.coordinates import TelescopeFrame
+
+    n_pixels = subarray.tel[tel_id].camera.geometry.n_pixels
+    if pedestal_noise.source != "image":
+        return pedestal_noise.for_event(tel_id, event_time_mjd_tai(event, tel_id), n_pixels), True
+    if tel_id not in geometries:
+        geometries[tel_id] = subarray.tel[tel_id].camera.geometry.transform_to(TelescopeFrame())
+    geometry = geometries[tel_id]
+    return pedestal_noise.for_ring(
+        event.dl1.tel[tel_id].image,
+        geometry.pix_x.to_value(u.rad),
+        geometry.pix_y.to_value(u.rad),
+        ring.center_fov_lon.to_value(u.rad),
+        ring.center_fov_lat.to_value(u.rad),
+        ring.radius.to_value(u.rad),
+    )
+
+
 _WORKER = {}
 
 
-def _init_worker(subarray, settings):
+def _init_worker(subarray, settings, pedestal_noise=None):
     import logging
 
     logging.getLogger("ctapipe").setLevel(logging.ERROR)
-    _WORKER["processors"] = TypedMuonProcessors(subarray, settings)
+    _WORKER["processors"] = TypedMuonProcessors(subarray, settings, pedestal_noise)
 
 
 def _fit_event(event):
     return _WORKER["processors"](event)
 
 
-def process_file(input_path, output_path, settings, workers=1, progress=None):
+def process_file(input_path, output_path, settings, workers=1, progress=None, pedestal_noise=None):
     """Fit the muon rings of every event of ``input_path``; write ``output_path``.
 
     Parameters
@@ -140,12 +193,18 @@ def process_file(input_path, output_path, settings, workers=1, progress=None):
         Worker processes for the fits (1: fit in this process).
     progress : callable, optional
         ``progress(iterable, desc, total)`` wrapper reporting progress.
+    pedestal_noise : PedestalNoise, optional
+        Per-pixel pedestal noise source (:mod:`.pedestal`); default the
+        ``pedestal`` number of ``settings``.
 
     Returns
     -------
     dict
         ``events``, ``images`` (telescope images seen), ``rings_fitted``
-        (intensity fit run) and ``rings_valid`` (fit converged).
+        (intensity fit run) and ``rings_valid`` (fit converged); with
+        ``pedestal_noise`` also ``pedestal``: per telescope the rings fitted
+        with the named source (``from_source``; for ``image`` the others used
+        the fixed number) and the median over rings of their median pixel noise.
     """
     import collections
     import contextlib
@@ -158,6 +217,9 @@ def process_file(input_path, output_path, settings, workers=1, progress=None):
     from ctapipe.io import DataWriter, HDF5EventSource
 
     counts = collections.Counter()
+    noise_used = collections.defaultdict(list)
+    from_source = collections.Counter()
+    geometries = {}
     provenance = Provenance()
     provenance.start_activity("calibpipe-tasks process-muons")
     source = HDF5EventSource(input_url=input_path)
@@ -178,6 +240,14 @@ def process_file(input_path, output_path, settings, workers=1, progress=None):
             if np.isfinite(eff):
                 counts["rings_fitted"] += 1
                 counts["rings_valid"] += bool(tel_muon.efficiency.is_valid)
+        if pedestal_noise is not None:
+            for tel_id, tel_muon in muon.tel.items():
+                if np.isfinite(tel_muon.efficiency.optical_efficiency):
+                    noise, used = pedestal_used(
+                        pedestal_noise, subarray, event, tel_id, tel_muon.ring, geometries
+                    )
+                    noise_used[tel_id].append(float(np.median(noise)))
+                    from_source[tel_id] += used
         writer(event)
 
     # closing: the input is closed when a step fails too (no PyTables warning at exit)
@@ -193,7 +263,7 @@ def process_file(input_path, output_path, settings, workers=1, progress=None):
         ) as writer,
     ):
         if workers <= 1:
-            processors = TypedMuonProcessors(subarray, settings)
+            processors = TypedMuonProcessors(subarray, settings, pedestal_noise)
             for event in events:
                 image_processor(event)
                 record(event, processors(event))
@@ -203,7 +273,10 @@ def process_file(input_path, output_path, settings, workers=1, progress=None):
             context = multiprocessing.get_context("spawn")
             window = collections.deque()
             with ProcessPoolExecutor(
-                workers, mp_context=context, initializer=_init_worker, initargs=(subarray, settings)
+                workers,
+                mp_context=context,
+                initializer=_init_worker,
+                initargs=(subarray, settings, pedestal_noise),
             ) as pool:
                 for event in events:
                     image_processor(event)
@@ -216,4 +289,14 @@ def process_file(input_path, output_path, settings, workers=1, progress=None):
                     record(done_event, future.result())
     provenance.finish_activity()
     source.close()
-    return dict(counts)
+    counts = dict(counts)
+    if pedestal_noise is not None:
+        counts["pedestal"] = {
+            int(tel_id): {
+                "rings": len(values),
+                "from_source": int(from_source[tel_id]),
+                "median_pe": float(np.median(values)),
+            }
+            for tel_id, values in sorted(noise_used.items())
+        }
+    return counts

@@ -41,6 +41,7 @@ STEP_MODULES = {
     "fit-pointing": "fit_pointing",
     # camera calibration coefficients (UC-120-2.20)
     "compute-camera-coefficients": "compute_camera_coefficients",
+    "fit-spe": "fit_spe",
     # array inter- and cross-calibration from shower events (UC-120-2.32, 2.33)
     "array-pair-stats": "array_pair_stats",
     "array-inter-calibration": "array_inter_calibration",

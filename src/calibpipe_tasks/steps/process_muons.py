@@ -86,7 +86,26 @@ def add_arguments(parser):
         type=positive_float,
         default=1.1,
         metavar="PE",
-        help="pedestal noise rms per pixel in the intensity likelihood (default 1.1 p.e.)",
+        help="pedestal noise rms per pixel in the intensity likelihood (default 1.1 p.e.); "
+        "with --pedestal-from-image the value where an image gives no estimate",
+    )
+    parser.add_argument(
+        "--camera-coefficients",
+        default=None,
+        metavar="COEFFS.h5",
+        help="take each pixel's pedestal noise (pedestal_noise_pe, p.e.) from this camera "
+        "calibration product of compute-camera-coefficients, the chunk valid at each event",
+    )
+    parser.add_argument(
+        "--coefficients-channel",
+        choices=["high", "low"],
+        default="high",
+        help="gain channel of --camera-coefficients to take (default high)",
+    )
+    parser.add_argument(
+        "--pedestal-from-image",
+        action="store_true",
+        help="estimate the pedestal noise of each image from its pixels far from the ring",
     )
     parser.add_argument(
         "--workers",
@@ -103,6 +122,55 @@ def _grouped(pairs, cast=str):
     for pattern, value in pairs:
         groups.setdefault(pattern, []).append(cast(value))
     return groups
+
+
+def _pedestal_noise(args, ctx, path):
+    """The pedestal source (``None``: the fixed ``--pedestal``) and its metadata."""
+    import tables
+
+    from ..io.camera_coefficients import read_pedestal_noise
+    from ..io.dl1_files import IMAGES_GROUP
+    from ..io.muon_tables import read_subarray
+    from ..muon.pedestal import FAR_FRACTION, PedestalNoise
+
+    if args.pedestal_from_image:
+        meta = {
+            "PEDESTAL_SOURCE": "image",
+            "PEDESTAL_METHOD": f"std of the pixels farther than {FAR_FRACTION} radius from "
+            f"the ring (8 robust sigma clipped); else {args.pedestal!r} p.e.",
+        }
+        return PedestalNoise("image", fixed=args.pedestal), meta
+    if args.camera_coefficients is None:
+        return None, None
+    coefficients = ctx.add_input(args.camera_coefficients, role="camera_coefficients")
+    subarray = read_subarray(path)
+    with tables.open_file(str(path), mode="r") as h5:
+        names = [node._v_name for node in h5.get_node(IMAGES_GROUP)._f_iter_nodes("Table")]
+    tel_ids = sorted(int(name.split("_")[1]) for name in names if name.startswith("tel_"))
+    n_pixels = {t: subarray.tel[t].camera.geometry.n_pixels for t in tel_ids}
+    noise = read_pedestal_noise(coefficients, tel_ids, n_pixels, args.coefficients_channel)
+    meta = {
+        "PEDESTAL_SOURCE": "camera_coefficients",
+        "PEDESTAL_METHOD": "per pixel: pedestal_noise_pe of the chunk valid at the event, "
+        f"{args.coefficients_channel}-gain channel",
+        "PEDESTAL_FILE": coefficients.name,
+    }
+    return PedestalNoise("camera_coefficients", fixed=args.pedestal, tables=noise), meta
+
+
+def _write_pedestal_metadata(output, meta, per_tel):
+    """Say which pedestal noise the fits used: attributes of each muon table."""
+    import tables
+
+    with tables.open_file(str(output), mode="r+") as h5:
+        for node in h5.get_node("/dl1/event/telescope/muon")._f_iter_nodes("Table"):
+            attrs = node._v_attrs
+            for key, value in meta.items():
+                attrs[key] = value
+            stats = per_tel.get(int(node._v_name.split("_")[1]))
+            if stats is not None:
+                attrs["PEDESTAL_MEDIAN_PE"] = stats["median_pe"]
+                attrs["PEDESTAL_RINGS_FROM_SOURCE"] = stats["from_source"]
 
 
 def run(args, ctx):
@@ -125,7 +193,10 @@ def run(args, ctx):
     if args.min_wavelength >= args.max_wavelength:
         raise UsageError("--min-wavelength must be below --max-wavelength")
     path = ctx.add_input(args.input, role="dl1_images")
+    if args.camera_coefficients is not None and args.pedestal_from_image:
+        raise UsageError("give --camera-coefficients or --pedestal-from-image, not both")
     check_dl1_images(path)
+    pedestal_noise, pedestal_meta = _pedestal_noise(args, ctx, path)
 
     # patterns given on the command line come first (the first matching pattern wins)
     image_cuts = {**_grouped(args.image_cut or []), **DEFAULT_IMAGE_CUTS}
@@ -150,7 +221,14 @@ def run(args, ctx):
     output = ctx.output(args.output_name)
     try:
         with hdf5_without_timestamps():
-            counts = process_file(path, output, settings, workers=workers, progress=progress)
+            counts = process_file(
+                path,
+                output,
+                settings,
+                workers=workers,
+                progress=progress,
+                pedestal_noise=pedestal_noise,
+            )
     except InputDataError:
         raise
     except ExpressionError as err:  # compiles, but fails on the data (e.g. a missing attribute)
@@ -158,6 +236,8 @@ def run(args, ctx):
     except (KeyError, ValueError, OSError) as err:
         raise InputDataError(path, f"cannot process DL1 images ({err})") from None
     normalise_hdf5_metadata(output, path)
+    if pedestal_meta is not None:
+        _write_pedestal_metadata(output, pedestal_meta, counts.get("pedestal", {}))
     log.info(
         "%d events, %d telescope images, %d rings fitted (%d valid)",
         counts.get("events", 0),
@@ -171,4 +251,5 @@ def run(args, ctx):
         "ring_cuts": ring_cuts,
         "hole_radius_m": hole_radius,
         "workers": workers,
+        "pedestal_source": pedestal_meta or {"PEDESTAL_SOURCE": "fixed"},
     }
