@@ -6,9 +6,14 @@ doc: |
   (/dl0/monitoring/telescope/pointing/tel_NNN) -> ctapipe-process with the
   VarianceExtractor (variance images) -> track-stars (expected and measured star
   positions, refraction from the optional ingest-meteo table) -> fit-pointing
-  (pointing correction per telescope and chunk). Flat (every step a CommandLineTool)
-  for the WMS translator. Upload with db-upload --kind pointing-correction (not a step
-  here yet).
+  (pointing correction per telescope and chunk). When `upload` is true, the
+  corrections are stored in a calibration database (db-upload, kind
+  pointing-correction, one product per telescope; rows with status ok give the
+  validity): a SQLite file given as `database` or created, or a live server by
+  `db_url`. Flat (every step a CommandLineTool) for the WMS translator.
+
+requirements:
+  MultipleInputFeatureRequirement: {}
 
 inputs:
   waveforms:
@@ -27,6 +32,23 @@ inputs:
     type: boolean?
     label: Write the diagnostic plot
     doc: fit-pointing also writes pointing_corrections.png.
+  upload:
+    type: boolean
+    default: false
+    label: Upload to the calibration database
+    doc: Store the corrections per telescope in the calibration database (db-upload, kind pointing-correction).
+  database:
+    type: File?
+    label: Calibration database file
+    doc: SQLite database to add the products to (a copy is updated; default a new one).
+  db_url:
+    type: string?
+    label: Calibration database URL
+    doc: A live database (e.g. postgresql+psycopg://host/db) instead of a file.
+  recorded_at:
+    type: string?
+    label: Upload time
+    doc: Time stamp to record for the upload (UTC ISO 8601; default now).
 
 steps:
   variance:
@@ -48,6 +70,23 @@ steps:
       star_positions: stars/star_positions
       plot: plot
     out: [corrections_table, corrections_monitoring, plot_file, provenance]
+  upload_corrections:
+    run: ../tools/db-upload.cwl
+    when: $(inputs.enabled)
+    in:
+      enabled: upload
+      kind:
+        default: pointing-correction
+      receipt_name:
+        default: pointing-correction.upload-receipt.json
+      files:
+        source: [fit/corrections_table]
+        linkMerge: merge_flattened
+      product_provenance: fit/provenance
+      database: database
+      db_url: db_url
+      recorded_at: recorded_at
+    out: [database_out, receipt]
 
 outputs:
   corrections_table:
@@ -90,3 +129,13 @@ outputs:
     label: fit-pointing provenance
     doc: Provenance record of fit-pointing.
     outputSource: fit/provenance
+  database_out:
+    type: File?
+    label: Calibration database
+    doc: The updated SQLite calibration database (with upload and a file database).
+    outputSource: upload_corrections/database_out
+  upload_receipt:
+    type: File?
+    label: Upload receipt
+    doc: pointing-correction.upload-receipt.json - products per telescope, skipped telescopes.
+    outputSource: upload_corrections/receipt

@@ -34,10 +34,16 @@ SPEC = FieldSpec(
     n_events=60,
     broken_pixels={1: [5, 6]},
     seed=12,
+    staircase_pixels=True,  # as the committed sample was made
 )
 #: the R1 sample (input of ctapipe-process in the workflow job): LST only, 12 events, 20 samples
 SPEC_R1 = FieldSpec(
-    telescopes={1: "LST"}, offsets={1: (60.0, -120.0)}, altitude=65.0, n_events=12, seed=13
+    telescopes={1: "LST"},
+    offsets={1: (60.0, -120.0)},
+    altitude=65.0,
+    n_events=12,
+    seed=13,
+    staircase_pixels=True,
 )
 
 

@@ -136,8 +136,107 @@ def stack_images(images, stack_size):
     return mean, std[None, :] / np.sqrt(counts)[:, None], stack_of_event
 
 
+def hexagon_orientation(pix_x, pix_y, pitch):
+    """Orientation of a hexagonal camera's pixels (their Voronoi cells).
+
+    Parameters
+    ----------
+    pix_x, pix_y : ndarray, shape (n_pixels,)
+        Pixel centres.
+    pitch : float
+        Distance between neighbouring centres (:func:`pixel_pitch`).
+
+    Returns
+    -------
+    float or None
+        The angle ``theta`` [rad] that rotates the canonical flat-topped hexagon
+        (vertices at 0°, 60°, …, neighbours at 30°, 90°, …) onto the camera's
+        pixels; None when the central pixel does not have six neighbours at one
+        pitch (not a hexagonal grid).
+    """
+    d = np.column_stack([pix_x, pix_y])
+    centre = int(np.argmin(np.hypot(pix_x, pix_y)))
+    rel = d - d[centre]
+    dist = np.hypot(rel[:, 0], rel[:, 1])
+    near = (dist > 0.5 * pitch) & (dist < 1.05 * pitch)
+    if np.count_nonzero(near) != 6:
+        return None
+    phi = np.arctan2(rel[near, 1], rel[near, 0])
+    six = np.angle(np.mean(np.exp(6j * phi))) / 6.0  # neighbour direction modulo 60°
+    return float((six - np.pi / 2) % (np.pi / 3))
+
+
+#: Gauss-Legendre nodes and weights on [0, 1] for the integration across a hexagon's slabs
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(12)
+_GL_NODES = 0.5 * (_GL_NODES + 1.0)
+_GL_WEIGHTS = 0.5 * _GL_WEIGHTS
+
+
+def hexagon_psf_fraction(window_xy, centre, sigma, pitch, theta):
+    """Fraction of a Gaussian PSF falling on hexagonal pixels, and its gradient (exact).
+
+    The integral of the normalised 2-D Gaussian over the hexagon (inradius
+    ``pitch / 2``) is done along the hexagon's axis ``u`` in three slabs in which
+    the hexagon's upper and lower edges are straight lines; across the slab (``v``)
+    the integral is analytic (normal CDF), along ``u`` a 12-point Gauss-Legendre
+    quadrature per slab of an analytic integrand: relative accuracy better than
+    1e-7 for ``sigma`` >= 0.2 pitch (tests/pointing/test_pointing_pure.py checks it
+    against an independent polar-coordinate integration), where a sub-sampled
+    pixel (a staircase of its outline) is wrong by up to ~1 % of a bright star's
+    pixel value and biases its χ².
+
+    Parameters
+    ----------
+    window_xy : ndarray, shape (n, k, 2)
+        Pixel centres.
+    centre : ndarray, shape (n, 2)
+        PSF centres.
+    sigma : float
+        Gaussian standard deviation (same unit as the positions).
+    pitch : float
+        Distance between neighbouring pixel centres.
+    theta : float
+        :func:`hexagon_orientation`.
+
+    Returns
+    -------
+    fraction : ndarray, shape (n, k)
+    gradient : ndarray, shape (n, k, 2)
+        d fraction / d centre.
+    """
+    from scipy.special import ndtr
+
+    c, s = np.cos(theta), np.sin(theta)
+    rel = centre[:, None, :] - window_xy  # star relative to the pixel centre
+    su = c * rel[..., 0] + s * rel[..., 1]  # in the hexagon's own axes
+    sv = -s * rel[..., 0] + c * rel[..., 1]
+    a = 0.5 * pitch
+    r = pitch / np.sqrt(3.0)
+    # slabs along u: [-R, -R/2], [-R/2, R/2], [R/2, R]; half height h(u)
+    lo = np.array([-r, -0.5 * r, 0.5 * r])
+    width = np.array([0.5 * r, r, 0.5 * r])
+    u = (lo[:, None] + width[:, None] * _GL_NODES[None, :]).ravel()  # (36,)
+    w = (width[:, None] * _GL_WEIGHTS[None, :]).ravel()
+    h = np.minimum(a, np.sqrt(3.0) * (r - np.abs(u)))
+    du = (u - su[..., None]) / sigma  # (n, k, 36)
+    gauss_u = np.exp(-0.5 * du * du) / (np.sqrt(2 * np.pi) * sigma)
+    top = (h - sv[..., None]) / sigma
+    bottom = (-h - sv[..., None]) / sigma
+    band = ndtr(top) - ndtr(bottom)
+    fraction = np.einsum("nkq,q->nk", gauss_u * band, w)
+    d_su = np.einsum("nkq,q->nk", gauss_u * band * du / sigma, w)
+    phi_top = np.exp(-0.5 * top * top)
+    phi_bottom = np.exp(-0.5 * bottom * bottom)
+    d_sv = np.einsum("nkq,q->nk", gauss_u * (phi_bottom - phi_top), w) / (
+        np.sqrt(2 * np.pi) * sigma
+    )
+    # d/d centre = R(theta) (d/du, d/dv)
+    gradient = np.stack([c * d_su - s * d_sv, s * d_su + c * d_sv], axis=-1)
+    return fraction, gradient
+
+
 def _psf_fraction(window_xy, offsets, centre, sigma, area):
-    """Fraction of a Gaussian PSF at ``centre`` in each window pixel, and its gradient."""
+    """Fraction of a Gaussian PSF in each pixel by sub-sampling (non-hexagonal cameras)."""
     d = window_xy[:, :, None, :] + offsets[None, None, :, :] - centre[:, None, None, :]
     e = np.exp(-0.5 * np.sum(d * d, axis=-1) / sigma**2) / (2 * np.pi * sigma**2)
     g = e.mean(axis=2) * area
@@ -156,11 +255,13 @@ def fit_star_images(
     psf_sigma,
     pitch,
     offsets,
+    hexagon_theta=None,
     window_pixels=19,
     n_iterations=12,
     min_snr=5.0,
     max_shift_pitch=1.5,
     model_error=0.03,
+    scale_by_chi2=True,
 ):
     """Fit star images in stacked variance images (vectorised over all stars and stacks).
 
@@ -179,7 +280,11 @@ def fit_star_images(
     pitch : float
         Pixel pitch [rad].
     offsets : ndarray, shape (n_sub, 2)
-        :func:`pixel_subsamples`.
+        :func:`pixel_subsamples` (used only for cameras that are not hexagonal).
+    hexagon_theta : float or None
+        :func:`hexagon_orientation`: the pixels are hexagons and the PSF is
+        integrated over them exactly (:func:`hexagon_psf_fraction`); None: by
+        sub-sampling with ``offsets``.
     window_pixels : int
         Pixels fitted per star (the nearest to its predicted position).
     n_iterations : int
@@ -242,6 +347,11 @@ def fit_star_images(
     values = np.where(ok_pix, values, 0.0)
     area = np.sqrt(3) / 2 * pitch**2
 
+    def template(centre):
+        if hexagon_theta is None:
+            return _psf_fraction(wxy, offsets, centre, psf_sigma, area)
+        return hexagon_psf_fraction(wxy, centre, psf_sigma, pitch, hexagon_theta)
+
     # start: baseline = median of the usable window pixels, re-centred centroid of the excess
     masked = np.where(ok_pix, values, np.nan)
     with np.errstate(all="ignore"):
@@ -260,7 +370,7 @@ def fit_star_images(
 
     max_step = 0.5 * pitch
     for _ in range(n_iterations):
-        g, grad = _psf_fraction(wxy, offsets, params[:, :2], psf_sigma, area)
+        g, grad = template(params[:, :2])
         weight = weights(params[:, 2], g)
         model = params[:, 3:4] + params[:, 2:3] * g
         resid = values - model
@@ -284,7 +394,7 @@ def fit_star_images(
         step[:, :2] *= scale[:, None]
         params = params + step
 
-    g, grad = _psf_fraction(wxy, offsets, params[:, :2], psf_sigma, area)
+    g, grad = template(params[:, :2])
     weight = weights(params[:, 2], g)
     resid = values - (params[:, 3:4] + params[:, 2:3] * g)
     jac = np.concatenate(
@@ -302,6 +412,8 @@ def fit_star_images(
         moved = np.hypot(params[:, 0] - px, params[:, 1] - py)
     # a model that does not describe the star fully (chi2/ndf > 1) widens the errors
     inflate = np.clip(chi2 / np.where(ndf > 0, ndf, 1), 1.0, None)
+    if not scale_by_chi2:
+        inflate = np.ones_like(inflate)
     cov = cov * inflate[:, None, None]
     amp_err = np.sqrt(cov[:, 2, 2])
     snr = params[:, 2] / amp_err

@@ -18,6 +18,7 @@ from .star_positions import (
     broken_pixels,
     fit_star_images,
     geometric_flags,
+    hexagon_orientation,
     pixel_pitch,
     pixel_subsamples,
     stack_images,
@@ -49,6 +50,9 @@ class TrackingSettings:
         Neighbours up to this much fainter count for blending.
     hot_factor : float
         Pixels with median variance above this times the camera median are broken.
+    model_error : float
+        Relative error of the PSF template added to each pixel's error in the star
+        fit (:func:`~.star_positions.fit_star_images`).
     """
 
     magnitude_limit: float = 7.5
@@ -60,6 +64,8 @@ class TrackingSettings:
     blend_radius_pitch: float = 3.0
     blend_delta_magnitude: float = 2.5
     hot_factor: float = 50.0
+    model_error: float = 0.03
+    scale_by_chi2: bool = True
 
 
 def chunk_indices(times_mjd, chunk_duration_s, origin_mjd=None):
@@ -196,8 +202,11 @@ def track_chunk(
         np.deg2rad(settings.psf_sigma_deg),
         pitch,
         offsets,
+        hexagon_theta=hexagon_orientation(pix_lon, pix_lat, pitch),
         window_pixels=settings.window_pixels,
         min_snr=settings.min_snr,
+        model_error=settings.model_error,
+        scale_by_chi2=settings.scale_by_chi2,
     )
     flags = np.where(flags == FLAG_OK, fits.pop("flag"), flags)
 
