@@ -29,7 +29,8 @@ if command -v pyenv >/dev/null 2>&1; then \
 exit 1
 endef
 
-.PHONY: install run test lint format bench images clean conformance conformance-local check-numbers
+.PHONY: install run test lint format bench images clean conformance conformance-local check-numbers \
+	slurm-up slurm-down
 
 install: $(STAMP)
 
@@ -93,6 +94,15 @@ RUNNER ?= cwltool
 RUNNER_ARGS ?= --no-container
 check-numbers: $(STAMP)
 	$(BIN)/python tests/cwl/make_conformance.py --check-numbers $(RUNNER) $(if $(PORTABLE),--portable) -- $(RUNNER_ARGS)
+
+# A one-node Slurm cluster on this machine (root; installs slurm-wlm and munge if needed) for
+# the Slurm test stage (tests/slurm) and for Toil's Slurm batch system (docs/scale-out.md):
+#   make slurm-up && export SLURM_CONF=$${CALIBPIPE_SLURM_DIR:-/var/tmp/calibpipe-slurm}/slurm.conf
+slurm-up:
+	tests/slurm/start_slurm.sh
+
+slurm-down:
+	tests/slurm/stop_slurm.sh
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

@@ -6,11 +6,14 @@ runs it, under a file lock; the others wait and read it). It gives:
 - the products of every job (``Reference.outdir(stem)``, ``Reference.runs[stem]``: the CWL
   output objects), checked against the committed conformance list and its numbers;
 - a machine-local conformance list (``Reference.local_list``) that expects every product byte
-  for byte, which Toil and the containers must match on this machine.
+  for byte, which Toil and the containers must match on this machine;
+- cwltool's log of each job (``Reference.log(stem)``) and, from it, every CWL job it ran with
+  its tool, input object and the peak memory cwltool sampled (``Reference.cwl_jobs(stem)``).
 """
 
 import json
 import platform
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +34,51 @@ class Reference:
     def outdir(self, stem):
         return self.root / stem
 
+    def log(self, stem):
+        """cwltool's stderr (DEBUG level, colour codes removed) of the run of job ``stem``."""
+        return ANSI.sub("", (self.root / "logs" / f"{stem}.stderr").read_text())
+
+    def cwl_jobs(self, stem):
+        """The CWL jobs cwltool ran for job ``stem`` (the tool, or each step of the workflow).
+
+        A list of ``CWLJob`` (name, tool file, input object, peak memory [MiB]). cwltool samples
+        a job's process tree once a second: a job that ends within the first second has no
+        peak (``None``).
+        """
+        return parse_cwltool_log(self.log(stem))
+
+
+@dataclass(frozen=True)
+class CWLJob:
+    name: str
+    tool: Path
+    inputs: dict
+    peak_mib: int | None
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+#: cwltool's DEBUG/INFO lines about a job
+_INIT = re.compile(
+    r"^DEBUG \[job (?P<name>[^\]]+)\] initializing from file://(?P<tool>\S+?)(?: as|$)"
+)
+_INPUTS = re.compile(r"^DEBUG \[job (?P<name>[^\]]+)\] \{$")
+_PEAK = re.compile(r"^INFO \[job (?P<name>[^\]]+)\] Max memory used: (?P<mib>\d+) ?MiB")
+
+
+def parse_cwltool_log(text):
+    """The jobs of a cwltool ``--debug`` log: see :meth:`Reference.cwl_jobs`."""
+    tools, inputs, peaks = {}, {}, {}
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if m := _INIT.match(line):
+            tools[m["name"]] = Path(m["tool"])
+        elif (m := _INPUTS.match(line)) and m["name"] in tools and m["name"] not in inputs:
+            end = lines.index("}", i)  # json_dumps(indent=4): the object closes at column 0
+            inputs[m["name"]] = json.loads("{" + "\n".join(lines[i + 1 : end + 1]))
+        elif m := _PEAK.match(line):
+            peaks[m["name"]] = int(m["mib"])
+    return [CWLJob(n, tools[n], inputs.get(n, {}), peaks.get(n)) for n in tools]
+
 
 def shared_directory(tmp_path_factory, worker_id):
     """A directory of this test session that every xdist worker sees."""
@@ -39,7 +87,8 @@ def shared_directory(tmp_path_factory, worker_id):
 
 
 def _build(root):
-    runs = run_jobs(JOBS, root)
+    (root / "logs").mkdir(exist_ok=True)
+    runs = run_jobs(JOBS, root, log_dir=root / "logs")
     header = LOCAL_HEADER.format(host=platform.node(), name="conformance_tests.local.yml")
     (root / "conformance_tests.local.yml").write_text(dump(local_entries(runs, base=root), header))
     (root / "runs.json").write_text(json.dumps(runs))

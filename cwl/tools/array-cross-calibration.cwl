@@ -16,6 +16,11 @@ baseCommand: [calibpipe-tasks, array-cross-calibration]
 hints:
   DockerRequirement:
     dockerPull: calibpipe-tasks:0.1.0
+  ResourceRequirement:
+    coresMin: 1
+    ramMin: 256
+    outdirMin: 64
+    tmpdirMin: 64
 
 inputs:
   pair_stats:

@@ -11,9 +11,17 @@ doc: |
 
 baseCommand: [calibpipe-tasks, array-pair-stats]
 
+requirements:
+  InlineJavascriptRequirement: {}
+
 hints:
   DockerRequirement:
     dockerPull: calibpipe-tasks:0.1.0
+  ResourceRequirement:
+    coresMin: 1
+    ramMin: "$(Math.ceil(448 + 4 * inputs.dl2_file.size / 1048576))"
+    outdirMin: 64
+    tmpdirMin: 64
 
 inputs:
   dl2_file:

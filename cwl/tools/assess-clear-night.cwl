@@ -16,6 +16,11 @@ baseCommand: [calibpipe-tasks, assess-clear-night]
 hints:
   DockerRequirement:
     dockerPull: calibpipe-tasks:0.1.0
+  ResourceRequirement:
+    coresMin: 1
+    ramMin: 384
+    outdirMin: 64
+    tmpdirMin: 64
 
 inputs:
   fram_table:

@@ -22,6 +22,11 @@ baseCommand: [calibpipe-tasks, compute-camera-coefficients]
 hints:
   DockerRequirement:
     dockerPull: calibpipe-tasks:0.1.0
+  ResourceRequirement:
+    coresMin: 1
+    ramMin: 512
+    outdirMin: 64
+    tmpdirMin: 64
 
 inputs:
   statistics:

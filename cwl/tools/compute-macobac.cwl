@@ -12,6 +12,11 @@ baseCommand: [calibpipe-tasks, compute-macobac]
 hints:
   DockerRequirement:
     dockerPull: calibpipe-tasks:0.1.0
+  ResourceRequirement:
+    coresMin: 1
+    ramMin: 128
+    outdirMin: 64
+    tmpdirMin: 64
 
 inputs:
   co2_file:

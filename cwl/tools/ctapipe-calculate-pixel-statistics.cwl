@@ -21,6 +21,11 @@ arguments:
 hints:
   DockerRequirement:
     dockerPull: calibpipe-tasks:0.1.0
+  ResourceRequirement:
+    coresMin: 1
+    ramMin: 512
+    outdirMin: 64
+    tmpdirMin: 64
 
 inputs:
   dl1_images:

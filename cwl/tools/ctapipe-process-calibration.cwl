@@ -24,6 +24,11 @@ arguments:
 hints:
   DockerRequirement:
     dockerPull: calibpipe-tasks:0.1.0
+  ResourceRequirement:
+    coresMin: 1
+    ramMin: 768
+    outdirMin: 64
+    tmpdirMin: 64
 
 inputs:
   r1_waveforms:

@@ -14,6 +14,11 @@ baseCommand: [calibpipe-tasks, db-query]
 hints:
   DockerRequirement:
     dockerPull: calibpipe-tasks:0.1.0
+  ResourceRequirement:
+    coresMin: 1
+    ramMin: 192
+    outdirMin: 64
+    tmpdirMin: 64
 
 inputs:
   kind:

@@ -16,6 +16,11 @@ requirements:
 hints:
   DockerRequirement:
     dockerPull: calibpipe-tasks:0.1.0
+  ResourceRequirement:
+    coresMin: 1
+    ramMin: 192
+    outdirMin: 64
+    tmpdirMin: 64
 
 inputs:
   url:

@@ -13,9 +13,17 @@ doc: |
 
 baseCommand: [calibpipe-tasks, ingest-meteo]
 
+requirements:
+  InlineJavascriptRequirement: {}
+
 hints:
   DockerRequirement:
     dockerPull: calibpipe-tasks:0.1.0
+  ResourceRequirement:
+    coresMin: 1
+    ramMin: "$(Math.ceil(256 + 4 * inputs.meteo_files.reduce(function (s, f) { return s + f.size; }, 0) / 1048576))"
+    outdirMin: 64
+    tmpdirMin: 64
 
 inputs:
   meteo_files:

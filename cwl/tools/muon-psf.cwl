@@ -15,6 +15,11 @@ baseCommand: [calibpipe-tasks, muon-psf]
 hints:
   DockerRequirement:
     dockerPull: calibpipe-tasks:0.1.0
+  ResourceRequirement:
+    coresMin: 1
+    ramMin: 512
+    outdirMin: 64
+    tmpdirMin: 64
 
 inputs:
   muon_files:

@@ -12,9 +12,17 @@ doc: |
 
 baseCommand: [calibpipe-tasks, process-muons]
 
+requirements:
+  InlineJavascriptRequirement: {}
+
 hints:
   DockerRequirement:
     dockerPull: calibpipe-tasks:0.1.0
+  ResourceRequirement:
+    coresMin: "$(inputs.workers || 1)"
+    ramMin: "$(Math.ceil(512 + 320 * ((inputs.workers || 1) - 1) + 4 * inputs.dl1_images.size / 1048576))"
+    outdirMin: "$(Math.ceil(64 + inputs.dl1_images.size / 1048576))"
+    tmpdirMin: 64
 
 inputs:
   dl1_images:

@@ -20,6 +20,11 @@ baseCommand: [calibpipe-tasks, track-stars]
 hints:
   DockerRequirement:
     dockerPull: calibpipe-tasks:0.1.0
+  ResourceRequirement:
+    coresMin: 1
+    ramMin: 768
+    outdirMin: 64
+    tmpdirMin: 64
 
 inputs:
   variance_images:

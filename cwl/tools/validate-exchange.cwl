@@ -19,6 +19,11 @@ baseCommand: [calibpipe-tasks, validate-exchange]
 hints:
   DockerRequirement:
     dockerPull: calibpipe-tasks:0.1.0
+  ResourceRequirement:
+    coresMin: 1
+    ramMin: 256
+    outdirMin: 64
+    tmpdirMin: 64
 
 inputs:
   manifest:

@@ -27,6 +27,11 @@ requirements:
 hints:
   DockerRequirement:
     dockerPull: calibpipe-tasks:0.1.0
+  ResourceRequirement:
+    coresMin: 1
+    ramMin: 512
+    outdirMin: 64
+    tmpdirMin: 64
 
 arguments:
   - --config=variance-images.yaml

@@ -225,10 +225,14 @@ def portable_environment(numba_cache_dir):
     return env
 
 
-def run_job(job, outdir, runner=("cwltool", "--no-container"), env=None, workdir=None):
+def run_job(
+    job, outdir, runner=("cwltool", "--no-container"), env=None, workdir=None, log_dir=None
+):
     """The CWL output object of a run of ``job`` with ``runner``, products in ``outdir``.
 
     With ``env`` (variables to set), cwltool is told to pass them through to the steps.
+    With ``log_dir``, cwltool logs at DEBUG level (each CWL job's input object and its
+    "Max memory used" line) and the engine's stderr is kept in ``log_dir/<job>.stderr``.
     """
     cmd = list(runner)
     if env:
@@ -238,16 +242,20 @@ def run_job(job, outdir, runner=("cwltool", "--no-container"), env=None, workdir
         store = Path(workdir or outdir.parent) / f"jobstore-{job.stem}"
         cmd += ["--logLevel", "ERROR", "--jobStore", f"file:{store}"]
     else:
-        cmd += ["--quiet"]
+        cmd += ["--quiet"] if log_dir is None else ["--debug"]
     cmd += ["--outdir", str(outdir), str(cwl_for(job)), str(job)]
     full_env = {**os.environ, **(env or {})}
     result = subprocess.run(cmd, capture_output=True, text=True, env=full_env)
+    if log_dir is not None:
+        (Path(log_dir) / f"{job.stem}.stderr").write_text(result.stderr)
     if result.returncode != 0:
         raise RuntimeError(f"run of {job.name} failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout)
 
 
-def run_jobs(jobs, workdir, runner=("cwltool", "--no-container"), env=None, parallel=2):
+def run_jobs(
+    jobs, workdir, runner=("cwltool", "--no-container"), env=None, parallel=2, log_dir=None
+):
     """Run every job (``fetch-*`` against the local stand-ins); {job id: output object}."""
     from fake_services_fixture import PORT, FakeServices
 
@@ -256,7 +264,9 @@ def run_jobs(jobs, workdir, runner=("cwltool", "--no-container"), env=None, para
     try:
         with ThreadPoolExecutor(parallel) as pool:
             futures = {
-                job.stem: pool.submit(run_job, job, workdir / job.stem, runner, env, workdir)
+                job.stem: pool.submit(
+                    run_job, job, workdir / job.stem, runner, env, workdir, log_dir
+                )
                 for job in jobs
             }
             return {stem: future.result() for stem, future in futures.items()}
