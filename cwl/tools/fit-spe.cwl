@@ -14,9 +14,20 @@ doc: |
 
 baseCommand: [calibpipe-tasks, fit-spe]
 
+requirements:
+  InlineJavascriptRequirement: {}
+
 hints:
   DockerRequirement:
     dockerPull: calibpipe-tasks:0.1.0
+  ResourceRequirement:
+    coresMin: 1
+    # the images are read whole as float64 (twice their stored float32 bytes) beside the
+    # histograms and the fit's work arrays; a whole camera (1855 pixels x 2 channels, bench/
+    # bench_spe.py) peaked at 783 MB
+    ramMin: "$(Math.ceil(512 + 4 * inputs.images.size / 1048576))"
+    outdirMin: 64
+    tmpdirMin: 64
 
 inputs:
   images:

@@ -21,7 +21,9 @@ hints:
     dockerPull: calibpipe-tasks:0.1.0
   ResourceRequirement:
     coresMin: 1
-    ramMin: "$(Math.ceil(256 + 4 * inputs.meteo_files.reduce(function (s, f) { return s + f.size; }, 0) / 1048576))"
+    # measured (bench/bench_resources.py, BENCHMARKS.md): 96 MiB + 9 MiB per MiB of GRIB,
+    # + 62 MiB per MiB of netCDF (packed values decoded); declared with a margin
+    ramMin: "$(Math.ceil(256 + inputs.meteo_files.reduce(function (s, f) { return s + f.size * (f.nameext === '.nc' ? 64 : 10); }, 0) / 1048576))"
     outdirMin: 64
     tmpdirMin: 64
 

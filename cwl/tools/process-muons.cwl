@@ -20,7 +20,9 @@ hints:
     dockerPull: calibpipe-tasks:0.1.0
   ResourceRequirement:
     coresMin: "$(inputs.workers || 1)"
-    ramMin: "$(Math.ceil(512 + 320 * ((inputs.workers || 1) - 1) + 4 * inputs.dl1_images.size / 1048576))"
+    # measured (bench/bench_resources.py, BENCHMARKS.md): 290 MiB + 10 MiB per MiB of DL1 for
+    # one worker, +551 MiB per further worker; declared with a margin
+    ramMin: "$(Math.ceil(512 + 600 * ((inputs.workers || 1) - 1) + 12 * inputs.dl1_images.size / 1048576))"
     outdirMin: "$(Math.ceil(64 + inputs.dl1_images.size / 1048576))"
     tmpdirMin: 64
 

@@ -73,6 +73,32 @@ def test_expressions_evaluate_and_grow_with_the_input():
     assert evaluate(req["coresMin"], {"dl1_images": small_file, "workers": 2}) == 2
 
 
+#: peaks measured by bench/bench_resources.py (BENCHMARKS.md "Resources"): tool, inputs, MiB
+BENCH_PEAKS = [
+    ("process-muons", {"dl1_images": {"size": 1.30}, "workers": None}, 301),
+    ("process-muons", {"dl1_images": {"size": 1.30}, "workers": 2}, 854),
+    ("process-muons", {"dl1_images": {"size": 0.24}, "workers": 2}, 841),
+    ("ingest-meteo", {"meteo_files": [{"size": 9.82, "nameext": ".grib"}]}, 184),
+    ("ingest-meteo", {"meteo_files": [{"size": 1.43, "nameext": ".nc"}]}, 183),
+]
+
+
+@pytest.mark.parametrize(("tool", "inputs", "peak"), BENCH_PEAKS)
+def test_declared_memory_covers_the_benchmarked_peaks(tool, inputs, peak):
+    """The input-size expressions hold for the benchmark's larger inputs (a month, 2 workers)."""
+    req = resource_requirement(load_cwl(CWL_DIR / "tools" / f"{tool}.cwl"))
+
+    def in_bytes(value):
+        if isinstance(value, list):
+            return [in_bytes(v) for v in value]
+        if isinstance(value, dict):
+            return {"class": "File", **value, "size": value["size"] * 1048576}
+        return value
+
+    declared = evaluate(req["ramMin"], {k: in_bytes(v) for k, v in inputs.items()})
+    assert peak <= declared < 3 * peak + 512, (tool, inputs, declared)
+
+
 @pytest.mark.parametrize("job", JOBS, ids=[j.stem for j in JOBS])
 def test_measured_peaks_within_declared(job, reference):
     over, measured = [], []
