@@ -150,7 +150,7 @@ def test_conformance_list_passes_in_containers(engine, image, podman_env, refere
     """
     selection = ("--tags", "workflow") if engine == "toil" else ()
     result = run_cwltest(
-        engine, reference.local_list, tmp_path, "-j", "2", *selection,
+        engine, reference.local_list, tmp_path, "-j", "2", "--timeout", "1800", *selection,
         engine_args=("--podman", "--custom-net=host"), env=podman_env,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

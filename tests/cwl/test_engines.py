@@ -19,7 +19,13 @@ from cwl_engines import (
     run_engine,
     same_product,
 )
-from make_conformance import VARYING_SUFFIXES, conformance_entries, expected_files
+from make_conformance import (
+    CTAPIPE_PRODUCTS,
+    VARYING_SUFFIXES,
+    conformance_entries,
+    expected_files,
+)
+from product_numbers import fingerprint
 
 
 def _not_checksummed(job):
@@ -58,4 +64,10 @@ def test_job_identical_under_cwltool_and_toil(job, reference, tmp_path):
     assert files, "the job produced no product"
     assert files == product_files(out_toil)
     for rel in files:
-        assert same_product(out_cwltool / rel, out_toil / rel), f"{rel} differs"
+        if rel.name in CTAPIPE_PRODUCTS:
+            # ctapipe's own tools write a random activity id and the creation time into their
+            # HDF5 metadata: every other node, attribute and value must be the same
+            same = fingerprint(out_cwltool / rel) == fingerprint(out_toil / rel)
+        else:
+            same = same_product(out_cwltool / rel, out_toil / rel)
+        assert same, f"{rel} differs"
