@@ -1184,6 +1184,17 @@ CASES = [
                     ]
                 ),
             ),
+            (
+                "compare-array-muon-throughput",
+                lambda f: (
+                    lambda d: [
+                        "--array-calibration",
+                        DATA / "array" / "obs101-102.inter.ecsv",
+                        "--muon-throughput",
+                        f(d),
+                    ]
+                ),
+            ),
         ]
         for kind, name, code, problem in [
             ("missing", "nope.dat", 2, ("input file does not exist",)),

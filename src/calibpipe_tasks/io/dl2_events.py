@@ -2,7 +2,7 @@
 
 The layout (``ctapipe-process`` / ``ctapipe-apply-models``): the subarray trigger
 table ``/dl1/event/subarray/trigger`` (one row per event; ``tels_with_trigger``
-is a mask over the subarray's telescopes in ascending id order) and per telescope
+is a mask over the subarray's telescopes in their layout order) and per telescope
 ``/dl1/event/telescope/parameters/tel_NNN`` (``hillas_intensity``),
 ``/dl2/event/telescope/energy/<Regressor>/tel_NNN`` (``<Regressor>_tel_energy``,
 ``_tel_is_valid``) and ``/dl2/event/telescope/impact/<Reco>/tel_NNN``
@@ -64,9 +64,79 @@ def _pick(h5, path, group, wanted, what, option):
     return names[0]
 
 
+OPTICS_TABLE = "/configuration/instrument/telescope/optics"
+#: layout table versions whose columns :func:`read_layout` knows (ctapipe 0.2x-0.32: "2.0")
+LAYOUT_VERSIONS = {"2.0"}
+
+
+def read_layout(h5, path):
+    """Telescope ids, type names and positions from ``/configuration/instrument`` directly.
+
+    The contract is ctapipe's: ``str(subarray.tel[t])`` is ``<size_type>_<optics_name>_
+    <camera_name>`` (the optics table row ``optics_index`` of the layout row, the layout's
+    ``camera_name``), positions are the layout's ``pos_x``, ``pos_y``, ``pos_z`` in their stored
+    unit, telescopes in the layout's row order (ctapipe's telescope index order, the order
+    of the ``tels_with_trigger`` mask), as ``SubarrayDescription.from_hdf`` gives them
+    (tested against it). Reading two small tables with PyTables avoids importing
+    ``ctapipe.io`` (~270 MiB and seconds of start-up).
+
+    Returns
+    -------
+    tuple of (ndarray of int, ndarray of str, ndarray of float (n, 3)), or None
+        None if the file's layout is of another version or lacks a column: the caller
+        then uses ctapipe.
+    """
+    import astropy.units as u
+
+    layout = h5.get_node(SUBARRAY_LAYOUT)
+    attrs = layout.attrs
+    version = str(attrs["TAB_VER"]) if "TAB_VER" in attrs._v_attrnamesuser else None
+    needed = {"tel_id", "pos_x", "pos_y", "pos_z", "camera_name", "optics_index"}
+    if version not in LAYOUT_VERSIONS or not needed <= set(layout.colnames):
+        return None
+    if OPTICS_TABLE not in h5:
+        raise InputDataError(path, f"no optics table ({OPTICS_TABLE})")
+    optics = h5.get_node(OPTICS_TABLE).read()
+    rows = layout.read()
+    if {"size_type", "optics_name"} - set(optics.dtype.names or ()):
+        return None
+    index = rows["optics_index"].astype(np.int64)
+    if index.size and (index.min() < 0 or index.max() >= len(optics)):
+        raise InputDataError(path, "subarray layout refers to a missing optics row")
+    text = np.char.decode
+    names = np.char.add(
+        np.char.add(text(optics["size_type"][index]), "_"),
+        np.char.add(
+            np.char.add(text(optics["optics_name"][index]), "_"), text(rows["camera_name"])
+        ),
+    )
+    positions = np.empty((len(rows), 3))
+    for k, col in enumerate(("pos_x", "pos_y", "pos_z")):
+        unit_key = f"CTAFIELD_{layout.colnames.index(col)}_UNIT"
+        unit = str(attrs[unit_key]) if unit_key in attrs._v_attrnamesuser else "m"
+        positions[:, k] = rows[col] * u.Unit(unit).to(u.m)
+    tel_ids = rows["tel_id"].astype(np.int64)
+    if np.unique(tel_ids).size != tel_ids.size:
+        raise InputDataError(path, "a telescope id appears twice in the subarray layout")
+    return tel_ids, names, positions
+
+
+def _layout_from_ctapipe(path):
+    from ctapipe.instrument import SubarrayDescription
+
+    try:
+        subarray = SubarrayDescription.from_hdf(path)
+    except Exception as err:  # noqa: BLE001 - any failure: unusable description
+        raise InputDataError(path, f"unreadable subarray description ({err})") from None
+    tel_ids = np.array(subarray.tel_ids, dtype=np.int64)
+    types = np.array([str(subarray.tel[int(t)]) for t in tel_ids])
+    positions = np.array([subarray.positions[int(t)].to_value("m") for t in tel_ids])
+    return tel_ids, types, positions
+
+
 def inspect_dl2(path, regressor=None, reconstructor=None, classifier=None):
     """Check ``path`` and describe it (:class:`DL2Layout`); :class:`InputDataError` if unusable."""
-    from ctapipe.instrument import SubarrayDescription
+    import tables
 
     with open_checked(path) as h5:
         for node, what in (
@@ -89,17 +159,15 @@ def inspect_dl2(path, regressor=None, reconstructor=None, classifier=None):
         n_events = trig.nrows
         obs_ids = sorted({int(o) for o in np.unique(trig.col("obs_id"))}) if n_events else []
         mask_width = trig.coldescrs["tels_with_trigger"].shape[0]
-    try:
-        subarray = SubarrayDescription.from_hdf(path)
-    except Exception as err:  # noqa: BLE001 - any failure: unusable description
-        raise InputDataError(path, f"unreadable subarray description ({err})") from None
-    tel_ids = np.array(subarray.tel_ids, dtype=np.int64)
+        try:
+            direct = read_layout(h5, path)
+        except (KeyError, ValueError, TypeError, IndexError, tables.HDF5ExtError) as err:
+            raise InputDataError(path, f"unreadable subarray description ({err})") from None
+    tel_ids, types, positions = direct if direct is not None else _layout_from_ctapipe(path)
     if mask_width != len(tel_ids):
         raise InputDataError(
             path, f"tels_with_trigger has {mask_width} columns for {len(tel_ids)} telescopes"
         )
-    types = np.array([str(subarray.tel[int(t)]) for t in tel_ids])
-    positions = np.array([subarray.positions[int(t)].to_value("m") for t in tel_ids])
     return DL2Layout(
         tel_ids, types, positions, regressor, reconstructor, classifier, n_events, obs_ids
     )
@@ -123,16 +191,54 @@ def _times_mjd(raw, table, path):
     fmt_key = f"CTAFIELD_{pos}_TIME_FORMAT"
     fmt = str(table.attrs[fmt_key]) if fmt_key in table.attrs._v_attrnamesuser else "mjd"
     if fmt == "ctao_high_res":
-        from ctapipe.time import ctao_high_res_to_time
+        # ctapipe.time.ctao_high_res_to_time: TAI seconds since 1970 and quarter nanoseconds
+        from astropy.time import Time
 
-        return ctao_high_res_to_time(raw[..., 0], raw[..., 1]).tai.mjd
+        return Time(raw[..., 0], raw[..., 1] * 0.25e-9, format="unix_tai").tai.mjd
     if fmt == "mjd":
         return np.asarray(raw, dtype=float)
     raise InputDataError(path, f"trigger time stored as {fmt!r}, not ctao_high_res or mjd")
 
 
+class _BlockReader:
+    """Sequential reads of a few columns of one PyTables table, in large aligned blocks.
+
+    ``take(a, b)`` returns the columns of rows ``[a, b)``; rows are read from the file in
+    blocks of at least ``block_rows`` rows ending on a multiple of the table's HDF5 chunk
+    size, so that every compressed chunk is decompressed once and the number of PyTables
+    calls stays small (one call per block, not per column and chunk of events), while only
+    the needed columns of one block per table stay in memory.
+    """
+
+    def __init__(self, table, columns, block_rows):
+        self.table = table
+        self.columns = columns
+        self.block_rows = int(block_rows)
+        self.chunk = int(table.chunkshape[0]) if table.chunkshape else 1
+        self.nrows = int(table.nrows)
+        self.start = self.end = 0
+        self.data = {c: np.empty(0) for c in columns}
+
+    def take(self, a, b):
+        if a < self.start or b > self.end:
+            stop = max(b, a + self.block_rows)
+            stop = min(self.nrows, -(-stop // self.chunk) * self.chunk)
+            rows = self.table.read(a, stop)
+            self.data = {c: np.ascontiguousarray(rows[c]) for c in self.columns}
+            self.start, self.end = a, stop
+        i, j = a - self.start, b - self.start
+        return {c: v[i:j] for c, v in self.data.items()}
+
+
+#: memory for the per-telescope read buffers of :func:`iter_chunks` (all tables together)
+READ_BUFFER_BYTES = 24 * 2**20
+
+
 def iter_chunks(path, layout, chunk_events=20000):
     """Yield the telescope events of ``path`` chunk by chunk of events.
+
+    The per-telescope tables are read in blocks (:class:`_BlockReader`, together at most
+    about :data:`READ_BUFFER_BYTES` of needed columns), independently of ``chunk_events``.
 
     Yields
     ------
@@ -146,11 +252,14 @@ def iter_chunks(path, layout, chunk_events=20000):
     import tables
 
     n_tel = len(layout.tel_ids)
-    # every telescope table stays open: a small HDF5 chunk cache each (the 16 MB default per
-    # dataset would hold most of a night's file in memory)
-    with tables.open_file(str(path), mode="r", chunk_cache_size=256 * 1024) as h5:
+    e_col, v_col, i_col = f"{reg}_tel_energy", f"{reg}_tel_is_valid", f"{reco}_tel_impact_distance"
+    # the block reads do their own buffering: a small HDF5 chunk cache per table (the 16 MB
+    # default per dataset would hold most of a night's file in memory)
+    with tables.open_file(str(path), mode="r", chunk_cache_size=64 * 1024) as h5:
         trig = h5.get_node(SUBARRAY_TRIGGER)
-        tabs = []
+        # bytes per row of the needed columns: p 16, e 25, i 16 (+ slack)
+        block_rows = max(2048, READ_BUFFER_BYTES // (64 * max(n_tel, 1)))
+        readers, scales = [], []
         for t in layout.tel_ids.tolist():
             name = f"tel_{t:03d}"
             nodes = (
@@ -158,19 +267,25 @@ def iter_chunks(path, layout, chunk_events=20000):
                 f"{ENERGY_GROUP}/{reg}/{name}",
                 f"{IMPACT_GROUP}/{reco}/{name}",
             )
-            found = [h5.get_node(n) if n in h5 else None for n in nodes]
-            tabs.append(found)
-        scales = []
-        for found in tabs:
-            e_tab, i_tab = found[1], found[2]
-            scales.append(
+            p_tab, e_tab, i_tab = (h5.get_node(n) if n in h5 else None for n in nodes)
+            if p_tab is None or e_tab is None or i_tab is None:
+                readers.append(None)
+                scales.append((1.0, 1.0))
+                continue
+            for tab, cols in ((p_tab, ("hillas_intensity",)), (e_tab, (e_col, v_col))):
+                missing = [c for c in (*cols, "event_id") if c not in tab.colnames]
+                if missing:
+                    raise InputDataError(path, f"{tab._v_pathname} lacks column {missing[0]}")
+            if i_col not in i_tab.colnames:
+                raise InputDataError(path, f"{i_tab._v_pathname} lacks column {i_col}")
+            readers.append(
                 (
-                    _unit_scale(e_tab, f"{reg}_tel_energy", "TeV") if e_tab is not None else 1.0,
-                    _unit_scale(i_tab, f"{reco}_tel_impact_distance", "m")
-                    if i_tab is not None
-                    else 1.0,
+                    _BlockReader(p_tab, ("hillas_intensity", "event_id"), block_rows),
+                    _BlockReader(e_tab, (e_col, v_col, "obs_id", "event_id"), block_rows),
+                    _BlockReader(i_tab, (i_col, "event_id"), block_rows),
                 )
             )
+            scales.append((_unit_scale(e_tab, e_col, "TeV"), _unit_scale(i_tab, i_col, "m")))
         geom_path = f"{GEOMETRY_GROUP}/{reco}"
         geom = h5.get_node(geom_path) if geom_path in h5 else None
         clsf = h5.get_node(f"{CLASSIFICATION_GROUP}/{cls}") if cls else None
@@ -183,8 +298,8 @@ def iter_chunks(path, layout, chunk_events=20000):
             evid = rows["event_id"].astype(np.int64)
             counts = mask.sum(axis=0)
             ev_idx, tel_idx = np.nonzero(mask)
-            m = ev_idx.size
             order = np.argsort(tel_idx, kind="stable")
+            m = ev_idx.size
             intensity = np.empty(m)
             energy = np.empty(m)
             valid = np.empty(m, dtype=bool)
@@ -199,30 +314,21 @@ def iter_chunks(path, layout, chunk_events=20000):
                 seg = order[start : start + cnt]
                 start += cnt
                 a, b = int(cursor[k]), int(cursor[k] + cnt)
-                p_tab, e_tab, i_tab = tabs[k]
                 name = f"tel_{int(layout.tel_ids[k]):03d}"
-                if (
-                    p_tab is None
-                    or e_tab is None
-                    or i_tab is None
-                    or e_tab.nrows < b
-                    or p_tab.nrows < b
-                    or i_tab.nrows < b
-                ):
+                if readers[k] is None or any(r.nrows < b for r in readers[k]):
                     raise InputDataError(
                         path,
                         f"{name}: fewer parameter/energy/impact rows than "
                         "triggered events in tels_with_trigger",
                     )
-                e_rows = e_tab.read(a, b)
-                intensity[seg] = p_tab.read(a, b, field="hillas_intensity")
-                energy[seg] = e_rows[f"{reg}_tel_energy"] * scales[k][0]
-                valid[seg] = e_rows[f"{reg}_tel_is_valid"]
-                i_rows = i_tab.read(a, b)
-                impact[seg] = i_rows[f"{reco}_tel_impact_distance"] * scales[k][1]
+                p_rows, e_rows, i_rows = (r.take(a, b) for r in readers[k])
+                intensity[seg] = p_rows["hillas_intensity"]
+                energy[seg] = e_rows[e_col] * scales[k][0]
+                valid[seg] = e_rows[v_col]
+                impact[seg] = i_rows[i_col] * scales[k][1]
                 got_obs[seg] = e_rows["obs_id"]
                 got_ev[0, seg] = e_rows["event_id"]
-                got_ev[1, seg] = p_tab.read(a, b, field="event_id")
+                got_ev[1, seg] = p_rows["event_id"]
                 got_ev[2, seg] = i_rows["event_id"]
                 cursor[k] = b
             if m and (np.any(got_obs != obs[ev_idx]) or np.any(got_ev != evid[ev_idx][None, :])):
@@ -260,7 +366,7 @@ def iter_chunks(path, layout, chunk_events=20000):
                 "impact": impact,
             }
         for k in range(n_tel):
-            tab = tabs[k][1]
+            tab = readers[k][1] if readers[k] is not None else None
             if tab is not None and tab.nrows != cursor[k]:
                 raise InputDataError(
                     path,

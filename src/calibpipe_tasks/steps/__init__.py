@@ -46,6 +46,7 @@ STEP_MODULES = {
     "array-pair-stats": "array_pair_stats",
     "array-inter-calibration": "array_inter_calibration",
     "array-cross-calibration": "array_cross_calibration",
+    "compare-array-muon-throughput": "compare_array_muon_throughput",
     # calibration database
     "db-init": "db_init",
     "db-upload": "db_upload",
