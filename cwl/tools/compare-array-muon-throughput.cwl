@@ -18,6 +18,12 @@ baseCommand: [calibpipe-tasks, compare-array-muon-throughput]
 hints:
   DockerRequirement:
     dockerPull: calibpipe-tasks:0.1.0
+  ResourceRequirement:
+    coresMin: 1
+    # measured 104 MiB on the job's inputs with the plot (ECSV tables of one value per telescope)
+    ramMin: 256
+    outdirMin: 64
+    tmpdirMin: 64
 
 inputs:
   array_calibration:
