@@ -217,6 +217,61 @@ def fetch(step, *extra):
 
 # ---------------------------------------------------------------- the corpus
 
+# ---------------------------------------------------------------- campaign inputs
+GDAS = sorted(DATA.glob("gdas_north_2024011*.grib2"))
+CAMPAIGN = DATA / "campaign"
+PLAN = CAMPAIGN / "campaign_plan_sample.json"
+REPORT = CAMPAIGN / "exchange_validation_sample.json"
+
+
+def truncated(source, d):
+    """The first 60 % of ``source``, under its name, in ``d``."""
+    data = source.read_bytes()
+    path = d / source.name
+    path.write_bytes(data[: len(data) * 3 // 5])
+    return path
+
+
+def shifted_plan(d):
+    """The sample plan with every night one day later: the sample set fits none."""
+    import json
+
+    plan = json.loads(PLAN.read_text())
+    for night in plan["nights"]:
+        for key in ("window_start_utc", "window_end_utc"):
+            t = np.datetime64(night[key].rstrip("Z"), "s") + np.timedelta64(1, "D")
+            night[key] = f"{t}Z"
+    return text_file(d, "campaign_plan.json", json.dumps(plan))
+
+
+def other_report(d):
+    """The sample report, as if of another manifest."""
+    import json
+
+    report = json.loads(REPORT.read_text())
+    report["manifest"]["sha256"] = "0" * 64
+    return text_file(d, "exchange_validation.json", json.dumps(report))
+
+
+def index_args(d, plan=PLAN, report=REPORT, extra_manifest=False, change_file=None):
+    """index-campaign on the sample campaign (cwl/jobs/index-campaign.yml), one thing changed."""
+    files = sorted(p for p in EXCHANGE.iterdir() if p.suffix in (".ecsv", ".dat", ".json"))
+    files = [p for p in files if p.name != MANIFEST]
+    manifests = [EXCHANGE / MANIFEST]
+    if extra_manifest:
+        (d / "copy").mkdir()
+        manifests.append(shutil.copy(EXCHANGE / MANIFEST, d / "copy" / MANIFEST))
+    if change_file is not None:
+        files = [p for p in files if p.name != change_file]
+        changed = d / change_file
+        changed.write_bytes((EXCHANGE / change_file).read_bytes() + b"\n")
+        files.append(changed)
+    return [
+        "--plan", plan, "--manifests", *manifests, "--reports", report,
+        "--exchange-files", *files,
+    ]  # fmt: skip
+
+
 CASES = [
     # --- inputs that are not there or not files: every step with an input file (exit 2)
     *[
@@ -1207,6 +1262,134 @@ CASES = [
             )
         ]
     ],
+    # --- plan-campaign
+    Case(
+        "plan-campaign-date-twice",
+        "plan-campaign",
+        lambda d: [
+            "--dates",
+            "2024-01-15",
+            "2024-01-15",
+            "--meteo-files",
+            *GDAS,
+            "--site",
+            "North",
+        ],
+        2,
+        "2024-01-15",
+        ("given twice",),
+    ),
+    Case(
+        "plan-campaign-not-a-date",
+        "plan-campaign",
+        lambda d: ["--dates", "2024-13-01", "--meteo-files", *GDAS, "--site", "North"],
+        2,
+        "2024-13-01",
+        ("not a date",),
+    ),
+    Case(
+        "plan-campaign-no-night-covered",
+        "plan-campaign",
+        lambda d: [
+            "--dates",
+            "2024-03-01",
+            "2024-03-02",
+            "--meteo-files",
+            *GDAS,
+            "--site",
+            "North",
+        ],
+        3,
+        GDAS[0].name,
+        ("no night of the campaign has data", "files cover 2024-01-15T18:00:00Z"),
+    ),
+    Case(
+        "plan-campaign-truncated-grib",
+        "plan-campaign",
+        lambda d: [
+            "--dates",
+            "2024-01-15",
+            "--meteo-files",
+            truncated(GDAS[1], d),
+            "--site",
+            "North",
+        ],
+        3,
+        GDAS[1].name,
+        ("truncated or corrupt GRIB",),
+    ),
+    Case(
+        "plan-campaign-binary-file",
+        "plan-campaign",
+        lambda d: [
+            "--dates",
+            "2024-01-15",
+            "--meteo-files",
+            binary_file(d, "x.grib"),
+            "--site",
+            "North",
+        ],
+        3,
+        "x.grib",
+        ("not a GRIB or netCDF file",),
+    ),
+    Case(
+        "plan-campaign-missing-file",
+        "plan-campaign",
+        lambda d: ["--dates", "2024-01-15", "--meteo-files", d / "nope.grib", "--site", "North"],
+        2,
+        "nope.grib",
+        ("input file does not exist",),
+    ),
+    # --- index-campaign
+    Case(
+        "index-campaign-plan-is-a-manifest",
+        "index-campaign",
+        lambda d: index_args(d, plan=EXCHANGE / MANIFEST),
+        3,
+        MANIFEST,
+        ("not a campaign plan",),
+    ),
+    Case(
+        "index-campaign-manifest-of-no-night",
+        "index-campaign",
+        lambda d: index_args(d, plan=shifted_plan(d)),
+        3,
+        MANIFEST,
+        ("belongs to no scheduled night of the plan",),
+    ),
+    Case(
+        "index-campaign-two-manifests-for-a-night",
+        "index-campaign",
+        lambda d: index_args(d, extra_manifest=True),
+        3,
+        MANIFEST,
+        ("a second exchange manifest for the night of 2023-06-15",),
+    ),
+    Case(
+        "index-campaign-exchange-file-changed",
+        "index-campaign",
+        lambda d: index_args(d, change_file="atmprof_sample-north-20230615.dat"),
+        3,
+        MANIFEST,
+        ("exchange file atmprof_sample-north-20230615.dat", "not among the --exchange-files"),
+    ),
+    Case(
+        "index-campaign-report-of-another-set",
+        "index-campaign",
+        lambda d: index_args(d, report=other_report(d)),
+        3,
+        "exchange_validation.json",
+        ("validation report of none of the given manifests",),
+    ),
+    Case(
+        "index-campaign-plan-not-json",
+        "index-campaign",
+        lambda d: index_args(d, plan=text_file(d, "campaign_plan.json", "{")),
+        3,
+        "campaign_plan.json",
+        ("not a JSON campaign plan",),
+    ),
 ]
 
 FILES = {

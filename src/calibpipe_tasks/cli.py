@@ -89,6 +89,10 @@ class StepContext:
         """Temporary path to write the product ``basename`` to (committed on success)."""
         return self.outputs.path(basename)
 
+    def output_directory(self, name):
+        """Temporary directory to fill as the product directory ``name`` (committed on success)."""
+        return self.outputs.subdirectory(name)
+
 
 def _load_step(name):
     return importlib.import_module(f".steps.{STEP_MODULES[name]}", __package__)

@@ -189,6 +189,17 @@ class OutputSet:
         _checkpoint()
         return tmp
 
+    def subdirectory(self, name):
+        """Return a temporary directory to write the product directory ``name`` into.
+
+        The directory appears under its final name, complete, only after :meth:`commit`
+        (a directory of the same name from an earlier run is replaced).
+        """
+        tmp = self.path(name)
+        tmp.unlink()
+        tmp.mkdir()
+        return tmp
+
     @property
     def final_paths(self):
         """Final paths of all products, in the order they were requested."""
@@ -202,8 +213,11 @@ class OutputSet:
         """
         _checkpoint()
         for final, tmp in self._pending.items():
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, final)
+            if tmp.is_dir():
+                _replace_directory(tmp, final, self._tmpdir)
+            else:
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, final)
             _checkpoint()
         done = list(self._pending)
         self._pending = {}
@@ -219,6 +233,17 @@ class OutputSet:
         if self._tmpdir is not None:
             remove_temporary_directory(self._tmpdir)
             self._tmpdir = None
+
+
+def _replace_directory(tmp, final, tmpdir):
+    """Move the finished directory ``tmp`` to ``final``, an earlier one moved aside first."""
+    for root, _dirs, names in os.walk(tmp):
+        os.chmod(root, 0o755)
+        for name in names:
+            os.chmod(os.path.join(root, name), 0o644)
+    if final.is_dir() and not final.is_symlink():
+        os.replace(final, tmpdir / f".replaced-{final.name}")  # removed with the tmpdir
+    os.replace(tmp, final)
 
 
 def write_bytes_atomic(path, data):

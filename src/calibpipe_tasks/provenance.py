@@ -83,6 +83,14 @@ def _jsonable(value):
     return str(value)
 
 
+def _files_of(paths):
+    """The files of ``paths``, a directory product standing for the files in it (sorted)."""
+    files = []
+    for path in map(Path, paths):
+        files.extend(sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path])
+    return files
+
+
 def build_record(step, argv, parameters, inputs, outputs, start, end, status="success"):
     """Assemble the provenance record of one step run (a JSON-serialisable dict)."""
     try:
@@ -97,7 +105,7 @@ def build_record(step, argv, parameters, inputs, outputs, start, end, status="su
         "parameters": _jsonable(parameters),
         "software": software_versions(),
         "inputs": [file_record(p, role) for p, role in inputs],
-        "outputs": [file_record(p) for p in outputs],
+        "outputs": [file_record(p) for p in _files_of(outputs)],
         "start_time_utc": start,
         "end_time_utc": end,
         "host": {

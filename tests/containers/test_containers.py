@@ -1,6 +1,7 @@
 """The conformance list passes with every step in the image, under cwltool and Toil.
 
-``cwltest -- --podman`` runs every entry of tests/cwl/conformance_tests.yml in containers and
+``cwltest -- --podman`` runs every entry of tests/cwl/conformance_tests.yml in containers (the
+tools under cwltool, the workflows under Toil) and
 checks each product against the checksums of the ``--no-container`` reference run: the
 products are byte-identical. Tools that need the network (``NetworkAccess``: the ``fetch-*``
 jobs) run their containers on the host's network (``--custom-net=host``), so that they reach
@@ -143,12 +144,13 @@ def test_tool_hints_name_the_built_image():
 def test_conformance_list_passes_in_containers(engine, image, podman_env, reference, tmp_path):
     """Every product the same byte for byte as the --no-container reference on this machine.
 
-    cwltool runs every entry in the image; Toil runs the workflow entries (its own scheduling
-    of containerised steps, scatter and gather: a tool's container is started by the same
-    cwltool job runner under both engines, and Toil without containers runs every entry in
-    tests/cwl/test_conformance.py).
+    Every entry runs in the image once: cwltool runs the tool entries (each tool's container
+    on its own job), Toil the workflow entries (its own scheduling of containerised steps,
+    scatter and gather). A tool's container is started by the same cwltool job runner under
+    both engines, and both engines run every entry without containers
+    (tests/cwl/test_conformance.py).
     """
-    selection = ("--tags", "workflow") if engine == "toil" else ()
+    selection = ("--tags", "workflow" if engine == "toil" else "tool")
     result = run_cwltest(
         engine, reference.local_list, tmp_path, "-j", "2", "--timeout", "1800", *selection,
         engine_args=("--podman", "--custom-net=host"), env=podman_env,

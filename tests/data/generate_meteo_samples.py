@@ -84,6 +84,56 @@ def era5_fields(times, lats=ERA5_LATS, lons=ERA5_LONS, levels=ERA5_LEVELS):
     return truth(times, lats, lons, levels)
 
 
+def write_era5_campaign(out, first, n_nights, missing=(), fmt="netcdf"):
+    """ERA5 files of a campaign at CTAO-North, one file per night (18 UTC to 08 UTC, hourly).
+
+    Not committed: the Slurm stage, ``make campaign`` and bench/bench_campaign.py write them.
+
+    Parameters
+    ----------
+    out : path-like
+        Directory to write into.
+    first : str
+        The first night, ``YYYY-MM-DD``.
+    n_nights : int
+        Consecutive nights from ``first``.
+    missing : sequence of str
+        Nights whose file is not written (the campaign's nights without data).
+    fmt : {"netcdf", "grib"}
+        New CDS netCDF layout, or GRIB edition 1 as the CDS delivers it.
+
+    Returns
+    -------
+    dates : list of str
+        All ``n_nights`` dates (also the missing ones).
+    files : list of pathlib.Path
+        The files written, in date order.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    levels = ERA5_LEVELS[::-1]
+    day = np.timedelta64(1, "D")
+    dates, files = [], []
+    for k in range(n_nights):
+        date = np.datetime64(first, "D") + k * day
+        dates.append(str(date))
+        if str(date) in missing:
+            continue
+        start = date.astype("datetime64[h]") + np.timedelta64(18, "h")
+        times = np.arange(start, start + np.timedelta64(15, "h"), np.timedelta64(1, "h"))
+        times = times.astype("datetime64[s]")
+        fields = era5_fields(times, levels=levels)
+        stamp = str(date).replace("-", "")
+        if fmt == "grib":
+            path = out / f"era5_north_{stamp}.grib"
+            write_grib(path, fields, times, ERA5_LATS, ERA5_LONS, levels, "era5", edition=1)
+        else:
+            path = out / f"era5_north_{stamp}.nc"
+            write_era5_netcdf_new(path, fields, times, ERA5_LATS, ERA5_LONS, levels)
+        files.append(path)
+    return dates, files
+
+
 def write_samples(out):
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

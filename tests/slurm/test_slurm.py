@@ -11,14 +11,16 @@ Without a running cluster the stage is skipped with the command that starts one;
 (``CI=true``) that is a failure.
 """
 
+import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import CWL_DIR, ROOT, in_ci
+from conftest import CWL_DIR, DATA, ROOT, in_ci
 from cwl_engines import cwl_for, load_cwl, product_files, same_product
 
 pytestmark = [pytest.mark.slurm, pytest.mark.engines]
@@ -99,12 +101,9 @@ def tool_of(slurm_job_name):
     return m[1] if m else None
 
 
-@pytest.mark.parametrize("stem", WORKFLOWS)
-def test_workflow_on_slurm_matches_single_machine(stem, slurm_env, reference, tmp_path):
-    """Toil's Slurm batch system gives the cwltool reference run's products."""
-    workflow, job = cwl_for(CWL_DIR / "jobs" / f"{stem}.yml"), CWL_DIR / "jobs" / f"{stem}.yml"
-    outdir = tmp_path / "out"
-    cmd = [
+def toil_on_slurm(workflow, job, tmp_path, outdir):
+    """``toil-cwl-runner --batchSystem slurm`` of ``workflow`` on ``job`` (README's recipe)."""
+    return [
         "toil-cwl-runner",
         "--batchSystem",
         "slurm",
@@ -129,6 +128,14 @@ def test_workflow_on_slurm_matches_single_machine(stem, slurm_env, reference, tm
         str(workflow),
         str(job),
     ]
+
+
+@pytest.mark.parametrize("stem", WORKFLOWS)
+def test_workflow_on_slurm_matches_single_machine(stem, slurm_env, reference, tmp_path):
+    """Toil's Slurm batch system gives the cwltool reference run's products."""
+    workflow, job = cwl_for(CWL_DIR / "jobs" / f"{stem}.yml"), CWL_DIR / "jobs" / f"{stem}.yml"
+    outdir = tmp_path / "out"
+    cmd = toil_on_slurm(workflow, job, tmp_path, outdir)
     result = subprocess.run(
         cmd, capture_output=True, text=True, env=slurm_env, cwd=tmp_path, timeout=600
     )
@@ -149,3 +156,70 @@ def test_workflow_on_slurm_matches_single_machine(stem, slurm_env, reference, tm
     ran = {run.tool.stem for run in reference.cwl_jobs(stem)}
     assert ran and ran <= step_tools(workflow)
     assert {tool_of(j["Name"]) for j in jobs} == ran
+
+
+CAMPAIGN_NIGHTS = 8
+CAMPAIGN_MISSING = ("2024-01-13",)
+
+
+def campaign_job(tmp_path, fmt="netcdf"):
+    """A job of molecular-atmosphere-campaign.cwl: 8 generated ERA5 nights, one without data."""
+    sys.path.insert(0, str(DATA))
+    from generate_meteo_samples import write_era5_campaign
+
+    dates, files = write_era5_campaign(
+        tmp_path / "meteo", "2024-01-10", CAMPAIGN_NIGHTS, CAMPAIGN_MISSING, fmt
+    )
+    job = {
+        "dates": dates,
+        "meteo_files": [{"class": "File", "path": str(p)} for p in files],
+        "site": "North",
+        "co2_file": {"class": "File", "path": str(DATA / "scripps_monthly_in_situ_co2_mlo.csv")},
+    }
+    path = tmp_path / "campaign.json"
+    path.write_text(json.dumps(job, indent=2))
+    return path
+
+
+def test_campaign_of_eight_nights_on_slurm(slurm_env, tmp_path):
+    """Seven nights delivered through sbatch, the night without data failed alone, and the
+    products those of a single-machine run (cwltool --parallel) byte for byte."""
+    workflow = CWL_DIR / "workflows" / "molecular-atmosphere-campaign.cwl"
+    job = campaign_job(tmp_path)
+    outdir = tmp_path / "out"
+    result = subprocess.run(
+        toil_on_slurm(workflow, job, tmp_path, outdir),
+        capture_output=True, text=True, env=slurm_env, cwd=tmp_path, timeout=900,
+    )  # fmt: skip
+    assert result.returncode == 0, f"toil --batchSystem slurm failed:\n{result.stderr[-4000:]}"
+
+    index = json.loads((outdir / "campaign_index.json").read_text())
+    status = {n["date"]: n["status"] for n in index["nights"]}
+    assert len(status) == CAMPAIGN_NIGHTS
+    assert [d for d, s in status.items() if s == "failed"] == list(CAMPAIGN_MISSING)
+    (failed,) = [n for n in index["nights"] if n["status"] == "failed"]
+    assert failed["reason"].startswith("no meteorological data in the night's window")
+    for night in index["nights"]:
+        if night["status"] == "delivered":
+            assert (outdir / night["directory"] / night["manifest"]["name"]).exists()
+
+    single = tmp_path / "single"
+    run = subprocess.run(
+        ["cwltool", "--parallel", "--no-container", "--outdir", str(single), str(workflow),
+         str(job)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=900,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    files = product_files(single)
+    assert len(files) > 7 * 7 and product_files(outdir) == files
+    for rel in files:
+        assert same_product(single / rel, outdir / rel), f"{rel} differs"
+
+    # one Slurm job per step run: the plan, 6 steps for each of the 7 nights, the index
+    jobs = completed_jobs(slurm_env["CALIBPIPE_TEST_JOBCOMP"], tmp_path)
+    assert {j["JobState"] for j in jobs} == {"COMPLETED"}, f"Slurm jobs of this run: {jobs}"
+    tools = [tool_of(j["Name"]) for j in jobs]
+    scheduled = CAMPAIGN_NIGHTS - len(CAMPAIGN_MISSING)
+    assert tools.count("plan-campaign") == 1 and tools.count("index-campaign") == 1
+    for tool in ("ingest-meteo", "create-mdp", "create-atmospheric-model", "validate-exchange"):
+        assert tools.count(tool) == scheduled, (tool, tools)

@@ -14,7 +14,8 @@ MANIFEST = "atmosphere-exchange-manifest.schema.json"
 RECORD = "simtools-model-parameter-record.schema.json"
 PROFILE_COLUMNS = "atmospheric_profile.columns.schema.json"
 TRANSMISSION_COLUMNS = "atmospheric_transmission.columns.schema.json"
-ALL = (MANIFEST, RECORD, PROFILE_COLUMNS, TRANSMISSION_COLUMNS)
+CAMPAIGN_INDEX = "molecular-atmosphere-campaign-index.schema.json"
+ALL = (MANIFEST, RECORD, PROFILE_COLUMNS, TRANSMISSION_COLUMNS, CAMPAIGN_INDEX)
 
 #: column contract per simtools parameter name
 COLUMN_CONTRACTS = {

@@ -29,6 +29,9 @@ STEP_MODULES = {
     "select-reference-model": "select_reference_model",
     "create-atmospheric-model": "create_atmospheric_model",
     "validate-exchange": "validate_exchange",
+    # a campaign of nights (scale-out: scattered over the nights)
+    "plan-campaign": "plan_campaign",
+    "index-campaign": "index_campaign",
     # clear-night assessment from FRAM aerosol optical depths (UC-120-1.12)
     "ingest-fram": "ingest_fram",
     "assess-clear-night": "assess_clear_night",
