@@ -30,7 +30,7 @@ exit 1
 endef
 
 .PHONY: install run test lint format bench images clean conformance conformance-local check-numbers \
-	slurm-up slurm-down
+	slurm-up slurm-down campaign
 
 install: $(STAMP)
 
@@ -98,6 +98,18 @@ check-numbers: $(STAMP)
 # A one-node Slurm cluster on this machine (root; installs slurm-wlm and munge if needed) for
 # the Slurm test stage (tests/slurm) and for Toil's Slurm batch system (docs/scale-out.md):
 #   make slurm-up && export SLURM_CONF=$${CALIBPIPE_SLURM_DIR:-/var/tmp/calibpipe-slurm}/slurm.conf
+# A campaign of nights with Toil, progress per night and a summary table at the end
+# (docs/campaign.md): CAMPAIGN_JOB=job.yml (default: 8 generated ERA5 nights, one without
+# data), CAMPAIGN_OUT=dir, BATCH_SYSTEM=single_machine|slurm.
+CAMPAIGN_JOB ?=
+CAMPAIGN_OUT ?= campaign-output
+BATCH_SYSTEM ?= single_machine
+campaign: $(STAMP)
+	@job="$(CAMPAIGN_JOB)"; \
+	if [ -z "$$job" ]; then job="$$($(BIN)/python tests/data/generate_meteo_samples.py --campaign build/campaign-sample)"; fi; \
+	rm -rf $(CAMPAIGN_OUT) $(CAMPAIGN_OUT).work; \
+	$(BIN)/python -m calibpipe_tasks.campaign_runner "$$job" --outdir $(CAMPAIGN_OUT) --batch-system $(BATCH_SYSTEM)
+
 slurm-up:
 	tests/slurm/start_slurm.sh
 

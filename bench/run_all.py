@@ -18,6 +18,7 @@ BENCHES = [
     "bench_db.py",
     "bench_clear_night.py",
     "bench_containers.py",
+    "bench_campaign.py",
 ]
 
 

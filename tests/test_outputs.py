@@ -106,6 +106,23 @@ def test_outputset_commits_from_one_hidden_directory_and_removes_it(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.ecsv", "b.json"]
 
 
+def test_a_product_directory_appears_complete_and_replaces_an_earlier_one(tmp_path):
+    (tmp_path / "night").mkdir()
+    (tmp_path / "night" / "old.txt").write_text("from an earlier run")
+    out = outputs.OutputSet(tmp_path, owner="index-campaign")
+    night = out.subdirectory("night")
+    (night / "a.ecsv").write_text("a")
+    assert sorted(p.name for p in (tmp_path / "night").iterdir()) == ["old.txt"]  # not yet
+    assert out.commit() == [tmp_path / "night"]
+    assert sorted(p.name for p in (tmp_path / "night").iterdir()) == ["a.ecsv"]
+    assert oct((tmp_path / "night" / "a.ecsv").stat().st_mode & 0o777) == "0o644"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["night"]  # no temporaries left
+    failed = outputs.OutputSet(tmp_path, owner="index-campaign")
+    (failed.subdirectory("other") / "b.ecsv").write_text("b")
+    failed.discard()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["night"]
+
+
 def _temporaries_at(checkpoint, n):
     """Files in the temporary directory at a checkpoint of a run with n products."""
     if checkpoint <= n:  # the checkpoint-th temporary just created

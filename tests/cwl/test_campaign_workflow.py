@@ -10,20 +10,14 @@ import json
 import pytest
 from conftest import DATA
 
+from calibpipe_tasks.campaign_runner import NIGHT_STEPS
 from calibpipe_tasks.outputs import sha256_of
 
 pytestmark = pytest.mark.engines
 
 GDAS = sorted(DATA.glob("gdas_north_2024011*.grib2"))
 CO2 = DATA / "scripps_monthly_in_situ_co2_mlo.csv"
-STEPS = {
-    "ingest-meteo",
-    "compute-macobac",
-    "create-mdp",
-    "select-reference-model",
-    "create-atmospheric-model",
-    "validate-exchange",
-}
+STEPS = set(NIGHT_STEPS)
 
 
 def single_night_chain(run_cli, out, date):

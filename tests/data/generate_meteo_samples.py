@@ -174,7 +174,43 @@ def write_samples(out):
     return written
 
 
+def write_campaign_job(out, first="2024-01-10", n_nights=8, missing=("2024-01-13",), fmt="netcdf"):
+    """ERA5 files of a campaign (:func:`write_era5_campaign`) and its job file ``campaign.yml``."""
+    import json
+
+    out = Path(out).resolve()
+    dates, files = write_era5_campaign(out / "meteo", first, n_nights, missing, fmt)
+    co2 = Path(__file__).resolve().parent / "scripps_monthly_in_situ_co2_mlo.csv"
+    job = {
+        "dates": dates,
+        "meteo_files": [{"class": "File", "path": str(p)} for p in files],
+        "site": "North",
+        "co2_file": {"class": "File", "path": str(co2)},
+    }
+    path = out / "campaign.yml"
+    path.write_text(json.dumps(job, indent=2) + "\n")  # JSON is YAML
+    return path
+
+
 if __name__ == "__main__":
-    target = sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parent
-    for name in write_samples(target):
-        print(name)
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("output_dir", nargs="?", default=Path(__file__).resolve().parent)
+    parser.add_argument(
+        "--campaign",
+        action="store_true",
+        help="write a campaign's ERA5 files and job file instead of the committed samples",
+    )
+    parser.add_argument("--first", default="2024-01-10", help="first night of the campaign")
+    parser.add_argument("--nights", type=int, default=8, help="nights of the campaign")
+    parser.add_argument("--missing", nargs="*", default=["2024-01-13"], help="nights left out")
+    parser.add_argument("--format", choices=["netcdf", "grib"], default="netcdf")
+    args = parser.parse_args()
+    if args.campaign:
+        print(
+            write_campaign_job(args.output_dir, args.first, args.nights, args.missing, args.format)
+        )
+    else:
+        for name in write_samples(args.output_dir):
+            print(name)

@@ -162,36 +162,32 @@ CAMPAIGN_NIGHTS = 8
 CAMPAIGN_MISSING = ("2024-01-13",)
 
 
-def campaign_job(tmp_path, fmt="netcdf"):
+def campaign_job(tmp_path):
     """A job of molecular-atmosphere-campaign.cwl: 8 generated ERA5 nights, one without data."""
     sys.path.insert(0, str(DATA))
-    from generate_meteo_samples import write_era5_campaign
+    from generate_meteo_samples import write_campaign_job
 
-    dates, files = write_era5_campaign(
-        tmp_path / "meteo", "2024-01-10", CAMPAIGN_NIGHTS, CAMPAIGN_MISSING, fmt
-    )
-    job = {
-        "dates": dates,
-        "meteo_files": [{"class": "File", "path": str(p)} for p in files],
-        "site": "North",
-        "co2_file": {"class": "File", "path": str(DATA / "scripps_monthly_in_situ_co2_mlo.csv")},
-    }
-    path = tmp_path / "campaign.json"
-    path.write_text(json.dumps(job, indent=2))
-    return path
+    return write_campaign_job(tmp_path, "2024-01-10", CAMPAIGN_NIGHTS, CAMPAIGN_MISSING)
 
 
 def test_campaign_of_eight_nights_on_slurm(slurm_env, tmp_path):
-    """Seven nights delivered through sbatch, the night without data failed alone, and the
-    products those of a single-machine run (cwltool --parallel) byte for byte."""
+    """``make campaign BATCH_SYSTEM=slurm`` (the campaign runner): seven nights delivered through
+    sbatch with progress per night, the night without data failed alone, and the products those
+    of a single-machine run (cwltool --parallel) byte for byte."""
     workflow = CWL_DIR / "workflows" / "molecular-atmosphere-campaign.cwl"
     job = campaign_job(tmp_path)
-    outdir = tmp_path / "out"
+    outdir, workdir = tmp_path / "out", tmp_path / "work"
+    runner = [sys.executable, "-m", "calibpipe_tasks.campaign_runner", str(job)]
+    runner += ["--outdir", str(outdir), "--workdir", str(workdir), "--batch-system", "slurm"]
     result = subprocess.run(
-        toil_on_slurm(workflow, job, tmp_path, outdir),
-        capture_output=True, text=True, env=slurm_env, cwd=tmp_path, timeout=900,
-    )  # fmt: skip
-    assert result.returncode == 0, f"toil --batchSystem slurm failed:\n{result.stderr[-4000:]}"
+        runner, capture_output=True, text=True, env=slurm_env, cwd=tmp_path, timeout=900
+    )
+    assert result.returncode == 0, f"campaign on slurm failed:\n{result.stdout[-3000:]}"
+    scheduled = CAMPAIGN_NIGHTS - len(CAMPAIGN_MISSING)
+    assert f"plan: {scheduled} nights scheduled, 1 without data" in result.stdout
+    assert result.stdout.count(": 6/6 steps (done)") == scheduled
+    assert f"{scheduled} of {CAMPAIGN_NIGHTS} nights delivered, 1 failed" in result.stdout
+    assert re.search(r"^2024-01-13  failed .* no meteorological data", result.stdout, re.M)
 
     index = json.loads((outdir / "campaign_index.json").read_text())
     status = {n["date"]: n["status"] for n in index["nights"]}
@@ -216,10 +212,9 @@ def test_campaign_of_eight_nights_on_slurm(slurm_env, tmp_path):
         assert same_product(single / rel, outdir / rel), f"{rel} differs"
 
     # one Slurm job per step run: the plan, 6 steps for each of the 7 nights, the index
-    jobs = completed_jobs(slurm_env["CALIBPIPE_TEST_JOBCOMP"], tmp_path)
+    jobs = completed_jobs(slurm_env["CALIBPIPE_TEST_JOBCOMP"], workdir)
     assert {j["JobState"] for j in jobs} == {"COMPLETED"}, f"Slurm jobs of this run: {jobs}"
     tools = [tool_of(j["Name"]) for j in jobs]
-    scheduled = CAMPAIGN_NIGHTS - len(CAMPAIGN_MISSING)
     assert tools.count("plan-campaign") == 1 and tools.count("index-campaign") == 1
     for tool in ("ingest-meteo", "create-mdp", "create-atmospheric-model", "validate-exchange"):
         assert tools.count(tool) == scheduled, (tool, tools)

@@ -169,6 +169,12 @@ def read_era5_netcdf(path, site_lat, site_lon, mode, start, end):
         Unreadable/truncated file, missing variables, unknown units, NaN or
         missing levels, non-monotonic levels, a site outside the grid.
     """
+    return read_dataset(path, lambda ds: _read(ds, path, site_lat, site_lon, mode, start, end))
+
+
+def read_dataset(path, read):
+    """``read(ds)`` of the open netCDF file ``path``; a truncated or unreadable file is an
+    :class:`InputDataError` naming it."""
     import netCDF4
 
     _check_complete(path)
@@ -177,11 +183,16 @@ def read_era5_netcdf(path, site_lat, site_lon, mode, start, end):
     except OSError as err:
         raise InputDataError(path, f"truncated or unreadable netCDF file ({err})") from None
     try:
-        return _read(ds, path, site_lat, site_lon, mode, start, end)
+        return read(ds)
     except (OSError, RuntimeError, IndexError) as err:
         raise InputDataError(path, f"truncated or unreadable netCDF data ({err})") from None
     finally:
         ds.close()
+
+
+def time_coordinate(ds, path):
+    """The time coordinate (``valid_time`` or ``time``) of an open dataset as datetime64[s]."""
+    return _times(ds, _find(ds, TIME_NAMES, "time", path), path)
 
 
 def _read(ds, path, site_lat, site_lon, mode, start, end):

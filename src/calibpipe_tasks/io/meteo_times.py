@@ -16,21 +16,9 @@ from .meteo_fields import detect_format
 
 
 def _netcdf_times(path):
-    import netCDF4
+    from .era5_netcdf import read_dataset, time_coordinate
 
-    from .era5_netcdf import TIME_NAMES, _check_complete, _find, _times
-
-    _check_complete(path)
-    try:
-        ds = netCDF4.Dataset(path, "r")
-    except OSError as err:
-        raise InputDataError(path, f"truncated or unreadable netCDF file ({err})") from None
-    try:
-        return _times(ds, _find(ds, TIME_NAMES, "time", path), path)
-    except (OSError, RuntimeError, IndexError) as err:
-        raise InputDataError(path, f"truncated or unreadable netCDF data ({err})") from None
-    finally:
-        ds.close()
+    return read_dataset(path, lambda ds: time_coordinate(ds, path))
 
 
 def _grib_times(path):

@@ -66,8 +66,30 @@ def _windows(dates, site):
     return windows
 
 
+def plan_document(site, min_times, files, nights):
+    """The campaign plan (``campaign_plan.json``) of the nights of :func:`plan_nights`."""
+    from ..atmosphere.campaign import STATUS_SCHEDULED
+
+    return {
+        "plan_version": PLAN_VERSION,
+        "product": "molecular-atmosphere-campaign-plan",
+        "site": {
+            "name": site.name,
+            "latitude_deg": site.latitude_deg,
+            "longitude_deg": site.longitude_deg,
+            "altitude_m": site.altitude_m,
+        },
+        "min_times": min_times,
+        "n_nights": len(nights),
+        "n_scheduled": sum(n["status"] == STATUS_SCHEDULED for n in nights),
+        "files": files,
+        "nights": nights,
+    }
+
+
 def run(args, ctx):
     import json
+    import logging
 
     from ..atmosphere.campaign import STATUS_SCHEDULED, iso_utc, plan_nights
     from ..errors import InputDataError, UsageError
@@ -101,25 +123,19 @@ def run(args, ctx):
         )
     nights = plan_nights(dates, _windows(args.dates, site), file_times, args.min_times)
     scheduled = [n["date"] for n in nights if n["status"] == STATUS_SCHEDULED]
+    log = logging.getLogger(__name__)
+    for night in nights:  # one line per night, in campaign order (campaign_runner reads them)
+        if night["status"] == STATUS_SCHEDULED:
+            log.info(
+                "night %s: scheduled (%d meteorological times)", night["date"], night["n_times"]
+            )
+        else:
+            log.info("night %s: no data: %s", night["date"], night["reason"])
     if not scheduled:
         raise InputDataError(
             ", ".join(names), f"no night of the campaign has data: {nights[0]['reason']}"
         )
-    plan = {
-        "plan_version": PLAN_VERSION,
-        "product": "molecular-atmosphere-campaign-plan",
-        "site": {
-            "name": site.name,
-            "latitude_deg": site.latitude_deg,
-            "longitude_deg": site.longitude_deg,
-            "altitude_m": site.altitude_m,
-        },
-        "min_times": args.min_times,
-        "n_nights": len(nights),
-        "n_scheduled": len(scheduled),
-        "files": files,
-        "nights": nights,
-    }
+    plan = plan_document(site, args.min_times, files, nights)
     with open(ctx.output(PLAN_FILENAME), "w") as f:
         f.write(json.dumps(plan, indent=2) + "\n")
     with open(ctx.output(SCHEDULED_FILENAME), "w") as f:

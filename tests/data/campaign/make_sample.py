@@ -27,7 +27,7 @@ METEO_FILE = "era5_north_202306.nc"
 def plan():
     from calibpipe_tasks.atmosphere.campaign import iso_utc, plan_nights
     from calibpipe_tasks.sites import get_site
-    from calibpipe_tasks.steps.plan_campaign import PLAN_VERSION
+    from calibpipe_tasks.steps.plan_campaign import plan_document
 
     validity = json.loads(MANIFEST.read_text())["validity"]
     start = np.datetime64(validity["start_utc"].rstrip("Z"), "s")
@@ -40,31 +40,17 @@ def plan():
     nights = plan_nights(
         ["2023-06-15", "2023-06-16"], [(start, end), (start + day, end + day)], {METEO_FILE: times}
     )
-    site = get_site("North")
-    return {
-        "plan_version": PLAN_VERSION,
-        "product": "molecular-atmosphere-campaign-plan",
-        "site": {
-            "name": site.name,
-            "latitude_deg": site.latitude_deg,
-            "longitude_deg": site.longitude_deg,
-            "altitude_m": site.altitude_m,
-        },
-        "min_times": 1,
-        "n_nights": 2,
-        "n_scheduled": 1,
-        "files": [
-            {
-                "name": METEO_FILE,
-                "format": "netcdf4",
-                "sha256": "0" * 64,
-                "n_times": int(times.size),
-                "first_utc": iso_utc(times[0]),
-                "last_utc": iso_utc(times[-1]),
-            }
-        ],
-        "nights": nights,
-    }
+    files = [
+        {
+            "name": METEO_FILE,
+            "format": "netcdf4",
+            "sha256": "0" * 64,
+            "n_times": int(times.size),
+            "first_utc": iso_utc(times[0]),
+            "last_utc": iso_utc(times[-1]),
+        }
+    ]
+    return plan_document(get_site("North"), 1, files, nights)
 
 
 def make(directory=HERE):
