@@ -90,7 +90,7 @@ MANIFEST = {
         (MANIFEST, {"valid": True, "checks": ["x"]}, STATUS_DELIVERED, None),
         (None, None, STATUS_FAILED, "scheduled, but no exchange set was delivered"),
         (MANIFEST, {"valid": False}, STATUS_FAILED, "did not pass validate-exchange"),
-        (MANIFEST, None, STATUS_FAILED, "did not pass validate-exchange"),
+        (MANIFEST, None, STATUS_FAILED, "has no validate-exchange report"),
     ],
 )
 def test_index_entry_delivers_only_a_validated_set(manifest, report, status, reason):

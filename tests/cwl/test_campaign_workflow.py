@@ -8,6 +8,7 @@ the night of 2024-01-16 (with the CO2 months up to that date, as the campaign do
 import json
 
 import pytest
+from campaign_chain import single_night_chain
 from conftest import DATA
 
 from calibpipe_tasks.campaign_runner import NIGHT_STEPS
@@ -16,32 +17,10 @@ from calibpipe_tasks.outputs import sha256_of
 pytestmark = pytest.mark.engines
 
 GDAS = sorted(DATA.glob("gdas_north_2024011*.grib2"))
-CO2 = DATA / "scripps_monthly_in_situ_co2_mlo.csv"
 STEPS = set(NIGHT_STEPS)
 
 
-def single_night_chain(run_cli, out, date):
-    """The molecular-atmosphere chain of one night, step by step (the campaign's options)."""
-
-    def step(*args):
-        result = run_cli(*args, cwd=out)
-        assert result.code == 0, result.err
-
-    step("ingest-meteo", "--meteo-files", *GDAS, "--site", "North", "--date", date)
-    step("compute-macobac", "--co2-file", CO2, "--until", date)
-    step("create-mdp", "--meteo", out / "meteo.ecsv")
-    step("select-reference-model", "--mdp", out / "mdp.ecsv")
-    step(
-        "create-atmospheric-model", "--meteo", out / "meteo.ecsv", "--macobac",
-        out / "macobac.ecsv", "--reference-model", out / "reference_model.ecsv",
-        "--selection", out / "reference_selection.json",
-    )  # fmt: skip
-    (manifest,) = out.glob("atmosphere_exchange_*.json")
-    step("validate-exchange", "--manifest", manifest)
-    return manifest
-
-
-def test_campaign_night_is_the_single_night_chain(reference, run_cli, tmp_path):
+def test_campaign_night_is_the_single_night_chain(reference, tmp_path):
     outdir = reference.outdir("molecular-atmosphere-campaign")
     index = json.loads((outdir / "campaign_index.json").read_text())
     assert [n["status"] for n in index["nights"]] == ["delivered", "delivered", "failed"]
@@ -49,7 +28,7 @@ def test_campaign_night_is_the_single_night_chain(reference, run_cli, tmp_path):
     night = index["nights"][1]
     assert night["date"] == "2024-01-16" and night["steps"] == sorted(STEPS)
 
-    manifest = single_night_chain(run_cli, tmp_path, "2024-01-16")
+    manifest = single_night_chain(tmp_path, GDAS, "2024-01-16")
     delivered = outdir / night["directory"]
     assert (delivered / manifest.name).read_bytes() == manifest.read_bytes()
     for item in json.loads(manifest.read_text())["files"]:

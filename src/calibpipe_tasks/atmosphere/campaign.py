@@ -149,7 +149,10 @@ def index_entry(night, manifest=None, report=None, directory=None, steps=()):
     if manifest is None:
         entry["reason"] = "scheduled, but no exchange set was delivered for it (see the run's log)"
         return entry
-    if report is None or not report.get("valid", False):
+    if report is None:
+        entry["reason"] = "its exchange set has no validate-exchange report"
+        return entry
+    if not report.get("valid", False):
         entry["reason"] = "its exchange set did not pass validate-exchange"
         return entry
     entry.update(
