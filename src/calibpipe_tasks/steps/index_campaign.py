@@ -213,9 +213,10 @@ def run(args, ctx):
         sha = (report.get("manifest") or {}).get("sha256")
         if sha not in manifest_sha.values():
             raise InputDataError(path, "validation report of none of the given manifests")
-        reports[sha] = (path, report)
+        reports[sha] = (path, report, sha256_of(path))
     exchange = {(p.name, sha256_of(p)): p for p in exchange_paths}
     records = [_load_json(p, "provenance record") for p in provenance_paths]
+    record_paths = {id(r): p for r, p in zip(records, provenance_paths, strict=True)}
 
     entries, times = [], {}
     for night in plan["nights"]:
@@ -225,8 +226,8 @@ def run(args, ctx):
             continue
         mpath, manifest = by_date[date]
         sha = manifest_sha[str(mpath)]
-        rpath, report = reports.get(sha, (None, None))
-        chain = _chain([sha] + ([sha256_of(rpath)] if rpath else []), records)
+        rpath, report, rsha = reports.get(sha, (None, None, None))
+        chain = _chain([sha] + ([rsha] if rsha else []), records)
         entry = index_entry(night, manifest, report, f"night_{date}", [r["step"] for r in chain])
         if entry["status"] == STATUS_DELIVERED:
             directory = ctx.output_directory(entry["directory"])
@@ -241,12 +242,12 @@ def run(args, ctx):
                 shutil.copyfile(source, directory / item["name"])
             shutil.copyfile(mpath, directory / mpath.name)
             shutil.copyfile(rpath, directory / rpath.name)
-            for record in chain:
-                (directory / f"{record['step']}.provenance.json").write_text(
-                    json.dumps(record, indent=2) + "\n"
+            for record in chain:  # the records as the steps wrote them
+                shutil.copyfile(
+                    record_paths[id(record)], directory / f"{record['step']}.provenance.json"
                 )
             entry["manifest"] = {"name": mpath.name, "sha256": sha}
-            entry["validation_report"] = {"name": rpath.name, "sha256": sha256_of(rpath)}
+            entry["validation_report"] = {"name": rpath.name, "sha256": rsha}
             step_s, span_s = step_times(chain)
             times[date] = {"step_seconds": step_s, "span_seconds": span_s, "steps": len(chain)}
         entries.append(entry)
