@@ -13,7 +13,9 @@
    * ``xarray``: the same selection read with xarray (engine netcdf4 or cfgrib) down to a
      long table (``to_dataframe``), in-process. xarray and cfgrib are installed into the
      running venv by this script if missing (``pip install xarray cfgrib``).
-   Throughput in MB/s of input file size and in output rows/s (median of ``--repeat`` runs).
+   Throughput in MB/s of input file size and in output rows/s of wall time, and rows per CPU
+   second (user + sys of this process and its children: the figure that does not depend on the
+   load of a shared machine); median of ``--repeat`` runs.
 
 Usage: ``.venv/bin/python bench/bench_ingest.py [--repeat N] [--workdir DIR]``.
 Prints a Markdown table for BENCHMARKS.md.
@@ -22,6 +24,7 @@ Prints a Markdown table for BENCHMARKS.md.
 import argparse
 import importlib
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -49,23 +52,32 @@ LONS = np.array([-18.0, -17.75, -17.5])
 WINDOW = ("2024-01-01T00:00", "2024-01-31T23:00")
 
 
+def cpu_seconds():
+    """CPU time (user + sys) of this process and of its finished children [s]."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def median_time(func, repeat):
-    times = []
+    """Median wall time, median CPU time (this process + children) and the last result."""
+    times, cpu = [], []
     result = None
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         result = func()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times), result
+        cpu.append(cpu_seconds() - c0)
+    return statistics.median(times), statistics.median(cpu), result
 
 
 def bench_startup(repeat):
     def run(cmd):
         return lambda: subprocess.run(cmd, check=True, capture_output=True)
 
-    python, _ = median_time(run([sys.executable, "-c", "pass"]), repeat)
-    package, _ = median_time(run([sys.executable, "-c", "import calibpipe_tasks"]), repeat)
-    help_, _ = median_time(run([str(BIN / "calibpipe-tasks"), "ingest-meteo", "--help"]), repeat)
+    python, _, _ = median_time(run([sys.executable, "-c", "pass"]), repeat)
+    package, _, _ = median_time(run([sys.executable, "-c", "import calibpipe_tasks"]), repeat)
+    help_, _, _ = median_time(run([str(BIN / "calibpipe-tasks"), "ingest-meteo", "--help"]), repeat)
     return python, package, help_
 
 
@@ -188,6 +200,7 @@ def main():
     workdir.mkdir(parents=True, exist_ok=True)
     files = write_month(workdir, reuse=args.reuse)
     rows = []
+    load_before = os.getloadavg()[0]
     for fmt, path in files.items():
         size_mb = os.path.getsize(path) / 1e6
         outdir = workdir / f"out_{path.stem}"
@@ -203,19 +216,21 @@ def main():
             grib = fmt.startswith("GRIB")
             if not grib:
                 func()  # warm-up (imports, page cache); GRIB: warm from the netCDF runs
-            seconds, n = median_time(func, args.grib_repeat if grib else args.repeat)
+            seconds, cpu, n = median_time(func, args.grib_repeat if grib else args.repeat)
             rows.append(
                 (
                     fmt,
                     f"{size_mb:.2f}",
                     method,
                     f"{seconds:.3f}",
-                    f"{size_mb / seconds:.1f}",
+                    f"{cpu:.3f}",
+                    f"{size_mb / seconds:.2f}",
                     f"{n / seconds:,.0f}",
+                    f"{n / cpu:,.0f}",
                     n,
                 )
             )
-            print(f"# {fmt} {method}: {seconds:.3f} s", file=sys.stderr)
+            print(f"# {fmt} {method}: {seconds:.3f} s wall, {cpu:.3f} s CPU", file=sys.stderr)
 
     print(
         f"Start-up (median of {args.startup_repeat} runs): `python -c pass` {python:.3f} s, "
@@ -225,10 +240,13 @@ def main():
     print(
         f"Throughput (median of {args.repeat} runs after one warm-up for netCDF, "
         f"{args.grib_repeat} run(s) for GRIB; reference {versions}; load average "
-        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores):\n"
+        f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores):\n"
     )
-    print("| input | size [MB] | reader | time [s] | MB/s | rows/s | rows |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| input | size [MB] | reader | wall [s] | CPU [s] | MB/s (wall) | rows/s (wall) "
+        "| rows per CPU s | rows |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(str(c) for c in row) + " |")
 

@@ -35,6 +35,8 @@ import numpy as np
 CALIBPIPE_VENV = Path(tempfile.gettempdir()) / "calibpipe080-venv"
 WORK = Path(tempfile.gettempdir()) / "calibpipe-tasks-bench-muon"
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the synthetic-data generators
 
 
 def _python312():
@@ -71,8 +73,9 @@ def timed(cmd, **kwargs):
 
 
 def make_muon_table(rows):
+    from synthetic_dl1 import RunSpec, write_synthetic_muon_file
+
     from calibpipe_tasks.io.dl1_files import hdf5_without_timestamps
-    from calibpipe_tasks.io.dl1_synthetic import RunSpec, write_synthetic_muon_file
 
     path = WORK / f"muon_{rows}.h5"
     if not path.exists():
@@ -157,8 +160,9 @@ def bench_throughput_steps(path, skip_calibpipe, chunk_rings=50_000):
 
 
 def bench_process(events, workers_list=(1, 2)):
+    from synthetic_dl1 import RunSpec, write_synthetic_run
+
     from calibpipe_tasks.io.dl1_files import hdf5_without_timestamps
-    from calibpipe_tasks.io.dl1_synthetic import RunSpec, write_synthetic_run
 
     dl1 = WORK / f"images_{events}.dl1.h5"
     if not dl1.exists():

@@ -24,6 +24,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "tests"))  # the synthetic-data generators
 
 
 def peak_mib(cmd, cwd):
@@ -44,8 +45,9 @@ def peak_mib(cmd, cwd):
 
 
 def muon_rows(work):
+    from synthetic_dl1 import RunSpec, write_synthetic_run
+
     from calibpipe_tasks.io.dl1_files import hdf5_without_timestamps
-    from calibpipe_tasks.io.dl1_synthetic import RunSpec, write_synthetic_run
 
     rows = []
     for events in (50, 200, 400):

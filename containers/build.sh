@@ -94,6 +94,7 @@ import hashlib, pathlib, sys
 root = pathlib.Path(sys.argv[1])
 h = hashlib.sha256(sys.argv[2].encode())
 files = [root / "containers/Dockerfile", root / "pyproject.toml"]
+files += [root / "tests/data/muon/run201.dl1.h5"]  # the warm-up run copied into the context
 files += sorted(
     p for p in (root / "src").rglob("*")
     if p.is_file() and "__pycache__" not in p.parts and ".egg-info" not in str(p)
@@ -120,6 +121,9 @@ wheel="$(ls "$tmp"/calibpipe_tasks-*.whl)"
 rm -f "$WHEELS"/calibpipe_tasks-*.whl
 cp "$wheel" "$WHEELS/"
 wheel="$WHEELS/$(basename "$wheel")"
+# the sample muon run on which the image warms up numba's cache for the muon steps (Dockerfile)
+mkdir -p "$CONTEXT/warm-up"
+cp "$ROOT/tests/data/muon/run201.dl1.h5" "$CONTEXT/warm-up/run.dl1.h5"
 
 # The dependency set: the wheel's Requires-Dist and the target Python; download again only
 # when it changes.

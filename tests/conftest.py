@@ -20,7 +20,8 @@ sys.path.insert(0, str(ROOT / "tests" / "cwl"))
 # a test run must leave `git status --porcelain` unchanged (tests/clean_tree.py)
 from clean_tree import pytest_sessionfinish, pytest_sessionstart  # noqa: E402, F401
 
-pytest_plugins = ["pytester"]
+# the step image and podman (tests/podman_fixture.py) for the container and Slurm stages
+pytest_plugins = ["pytester", "podman_fixture"]
 
 # CWL engines run tools with a clean environment in which only PATH passes through:
 # the venv's bin/ (calibpipe-tasks, cwltool, toil-cwl-runner) must come first.

@@ -124,8 +124,7 @@ def telescope_description(kind):
         SizeType,
         TelescopeDescription,
     )
-
-    from calibpipe_tasks.io.dl1_synthetic import hexagonal_camera
+    from synthetic_dl1 import hexagonal_camera
 
     spec = KINDS[kind]
     geometry = hexagonal_camera(spec["camera"], spec["pitch"], spec["rings"], spec["focal"])

@@ -54,8 +54,7 @@ def make_subarray(n_rings=10, tel_ids=(1,)):
         SubarrayDescription,
         TelescopeDescription,
     )
-
-    from calibpipe_tasks.io.dl1_synthetic import hexagonal_camera
+    from synthetic_dl1 import hexagonal_camera
 
     geometry = hexagonal_camera("SynthCam", 0.05, n_rings, 28.0)
     sample = np.arange(0, 20, 0.1)

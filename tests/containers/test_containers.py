@@ -10,19 +10,17 @@ What the list expects by name only is compared here by content with a ``--no-con
 SQLite databases (by their rows) and the JSON records of the software stack (without the keys
 that name it: the image has its own Python).
 
-The stage runs where podman can be had (installed here by containers/setup-host.sh when root with
-apt) and is skipped with a clear message elsewhere; under CI (``CI=true``) a missing podman is a
-failure (``.ci/run`` installs it). The image is built once by containers/build.sh (cached).
+The stage runs where podman can be had (tests/podman_fixture.py: installed here by
+containers/setup-host.sh when root with apt) and is skipped with a clear message elsewhere; under
+CI (``CI=true``) a missing podman is a failure. The image is built once by containers/build.sh.
 """
 
 import filecmp
 import json
-import os
-import shutil
 import subprocess
 
 import pytest
-from conftest import DATA, ROOT, in_ci
+from conftest import DATA, ROOT
 from cwl_engines import (
     ENGINES,
     JOBS,
@@ -35,6 +33,7 @@ from cwl_engines import (
 )
 from fake_services_fixture import fake_services  # noqa: F401 (fixture)
 from make_conformance import SOFTWARE_TAG, conformance_entries, expected_files
+from podman_fixture import CONTAINERS
 
 from calibpipe_tasks import __version__
 from calibpipe_tasks.steps import STEP_MODULES
@@ -53,66 +52,6 @@ def _compared_by_content(job):
 
 
 CONTENT_JOBS = [j for j in JOBS if _compared_by_content(j)]
-CONTAINERS = ROOT / "containers"
-WRAPPER_DIR = CONTAINERS / "podman-wrapper"
-
-
-def unavailable(message):
-    if in_ci():
-        pytest.fail(f"container stage must run under CI: {message}")
-    pytest.skip(f"container stage skipped: {message}")
-
-
-def podman_environment():
-    """Environment for podman and for CWL engines calling it: the wrapper first on PATH."""
-    env = os.environ.copy()
-    env["PATH"] = f"{WRAPPER_DIR}{os.pathsep}{env['PATH']}"
-    env["CONTAINERS_CONF"] = str(CONTAINERS / "containers.conf")
-    env["CONTAINER_ENGINE"] = "podman"
-    return env
-
-
-@pytest.fixture(scope="session")
-def podman_env():
-    if shutil.which("podman") is None:
-        if os.geteuid() == 0 and shutil.which("apt-get"):
-            setup = subprocess.run(
-                [str(CONTAINERS / "setup-host.sh")], capture_output=True, text=True
-            )
-            if setup.returncode != 0:
-                unavailable(f"installing podman failed: {setup.stderr.strip()[-500:]}")
-        else:
-            unavailable(
-                "podman is not installed (as root on Debian/Ubuntu run containers/setup-host.sh)"
-            )
-    env = podman_environment()
-    info = subprocess.run(["podman", "info"], capture_output=True, text=True, env=env)
-    if info.returncode != 0:
-        unavailable(f"podman does not work here: {info.stderr.strip()[-500:]}")
-    return env
-
-
-@pytest.fixture(scope="session")
-def image(podman_env):
-    """The step image tag, built by containers/build.sh (a no-op when up to date)."""
-    build = subprocess.run(
-        [str(CONTAINERS / "build.sh")], capture_output=True, text=True, env=podman_env
-    )
-    assert build.returncode == 0, f"image build failed:\n{build.stderr[-4000:]}"
-    tag = subprocess.run(
-        [str(CONTAINERS / "build.sh"), "--tag"], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    return tag
-
-
-@pytest.fixture(scope="session")
-def image_python(image, podman_env):
-    """The Python version inside the image (provenance records it: proof a step ran there)."""
-    cmd = ["podman", "run", "--rm", "--network", "none", image, "python3", "-c"]
-    cmd.append("import platform; print(platform.python_version())")
-    return subprocess.run(
-        cmd, capture_output=True, text=True, env=podman_env, check=True
-    ).stdout.strip()
 
 
 @pytest.fixture(scope="module")

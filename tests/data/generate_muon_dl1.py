@@ -5,18 +5,21 @@
 Two runs of an LST-like (tel 1) and an MST-like (tel 2) telescope, 30 events
 each; the true optical efficiency is 0.20 before 21:30 UTC and 0.16 after; the
 night-sky background needs ``process-muons --pedestal 0.56``. The files are
-written by ctapipe's DataWriter (see calibpipe_tasks.io.dl1_synthetic); the
+written by ctapipe's DataWriter (see tests/synthetic_dl1.py); the
 truth is written next to them as ECSV, and the muon files made from them by
 ``process-muons`` (inputs of the muon-throughput and muon-psf jobs) too.
 """
 
+import sys
 from pathlib import Path
 
 from astropy.table import vstack
 
 from calibpipe_tasks.cli import main as calibpipe_tasks
 from calibpipe_tasks.io.dl1_files import hdf5_without_timestamps
-from calibpipe_tasks.io.dl1_synthetic import RunSpec, write_synthetic_run
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the generators
+from synthetic_dl1 import RunSpec, write_synthetic_run  # noqa: E402
 
 HERE = Path(__file__).resolve().parent / "muon"
 RUNS = [

@@ -35,7 +35,7 @@ class ClosureData:
 
 
 def _specs():
-    from calibpipe_tasks.io.dl1_synthetic import RunSpec
+    from synthetic_dl1 import RunSpec
 
     return [
         RunSpec(
@@ -64,8 +64,8 @@ def _specs():
 def _cache_dir():
     src = Path(calibpipe_tasks.__file__).parent
     digest = hashlib.sha256()
+    digest.update((Path(__file__).resolve().parents[1] / "synthetic_dl1.py").read_bytes())
     for rel in (
-        "io/dl1_synthetic.py",
         "muon/processing.py",
         "muon/intensity_fit.py",
         "steps/process_muons.py",
@@ -79,9 +79,9 @@ def _cache_dir():
 def closure_data():
     """DL1 image runs, their muon files (process-muons) and the truth table."""
     from astropy.table import Table, vstack
+    from synthetic_dl1 import write_synthetic_run
 
     from calibpipe_tasks.cli import main
-    from calibpipe_tasks.io.dl1_synthetic import write_synthetic_run
 
     directory = _cache_dir()
     directory.mkdir(exist_ok=True)

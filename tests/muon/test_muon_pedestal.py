@@ -31,10 +31,10 @@ def toy(tmp_path_factory):
     """The toy DL1 run, its coefficients and the muon files of four pedestal choices."""
     from camera.synthetic_camera import StatisticsSpec, make_truth, write_statistics_file
     from ctapipe.io import read_table
+    from synthetic_dl1 import RunSpec, build_subarray, write_synthetic_run
 
     from calibpipe_tasks.cli import main
     from calibpipe_tasks.io.dl1_files import hdf5_without_timestamps
-    from calibpipe_tasks.io.dl1_synthetic import RunSpec, build_subarray, write_synthetic_run
 
     directory = tmp_path_factory.mktemp("muon_pedestal")
     subarray = build_subarray({1: ("LST", 0.0, 0.0, 0.0)})
@@ -189,9 +189,9 @@ def test_coefficients_of_another_camera_exit_3(tmp_path, run_cli, toy):
     import astropy.units as u
     from astropy.table import Table
     from astropy.time import Time
+    from synthetic_dl1 import build_subarray
 
     from calibpipe_tasks.io.camera_coefficients import write_coefficients_hdf5
-    from calibpipe_tasks.io.dl1_synthetic import build_subarray
 
     table = Table()
     table["time"] = Time(["2026-01-15T20:00:00"], scale="tai")

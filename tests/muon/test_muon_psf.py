@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from astropy.table import Table
 from conftest import error_lines
+from synthetic_dl1 import DEFAULT_WIDTH_RELATION, RunSpec
 
-from calibpipe_tasks.io.dl1_synthetic import DEFAULT_WIDTH_RELATION, RunSpec
 from calibpipe_tasks.io.muon_monitoring import PSF_GROUP
 from calibpipe_tasks.muon.psf import weighted_line_fit
 
@@ -45,7 +45,7 @@ def test_weighted_line_fit_errors_and_chi2_are_calibrated():
 
 @pytest.fixture(scope="module")
 def large_muon_table(tmp_path_factory):
-    from calibpipe_tasks.io.dl1_synthetic import write_synthetic_muon_file
+    from synthetic_dl1 import write_synthetic_muon_file
 
     path = tmp_path_factory.mktemp("psf") / "rings.h5"
     spec = RunSpec(obs_id=9, start="2026-01-15T21:00:00", duration_s=3600, n_events=0, seed=9)

@@ -226,7 +226,7 @@ def test_corrupt_hdf5(closure_data, run_cli, tmp_path):
 
 
 def test_mixed_subarrays(closure_data, run_cli, tmp_path):
-    from calibpipe_tasks.io.dl1_synthetic import RunSpec, build_subarray, write_synthetic_muon_file
+    from synthetic_dl1 import RunSpec, build_subarray, write_synthetic_muon_file
 
     other = tmp_path / "inputs" / "other_array.h5"
     other.parent.mkdir()

@@ -229,8 +229,9 @@ def _assert_same_rings(path_a, path_b):
 @pytest.mark.slow
 def test_fit_agrees_with_numpy_wide_kernels_off_and_generic_numba(tmp_path):
     """What another CPU gives: a run with numpy's AVX2/AVX-512 kernels off and numba generic."""
+    from synthetic_dl1 import RunSpec, write_synthetic_run
+
     from calibpipe_tasks.io.dl1_files import hdf5_without_timestamps
-    from calibpipe_tasks.io.dl1_synthetic import RunSpec, write_synthetic_run
 
     dl1 = tmp_path / "few.dl1.h5"
     spec = RunSpec(obs_id=7, start="2026-01-15T21:00:00", duration_s=600, n_events=5, seed=7)

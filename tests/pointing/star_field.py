@@ -2,7 +2,7 @@
 
 Test-data generator (lives with the tests, not in the package). A hand-built
 LST-like (28 m focal length, 0.1° pixels) and MST-like (16 m, 0.18° pixels)
-hexagonal camera (:func:`calibpipe_tasks.io.dl1_synthetic.telescope_description`)
+hexagonal camera (:func:`synthetic_dl1.telescope_description`)
 track a field; the reported (drive) pointing follows the field's apparent AltAz,
 the **true** pointing is the reported one plus a known ``(δalt, δaz)``. Real
 Hipparcos stars (ctapipe's bundled catalogue, offline) are placed with astropy's
@@ -81,7 +81,7 @@ class FieldSpec:
 
 def subarray_for(telescopes):
     """SubarrayDescription of the hand-built telescopes ``{tel_id: kind}``."""
-    from calibpipe_tasks.io.dl1_synthetic import build_subarray
+    from synthetic_dl1 import build_subarray
 
     layout = {t: (kind, 100.0 * (t - 1), 0.0, 0.0) for t, kind in telescopes.items()}
     return build_subarray(layout, name="synthetic-star-field")

@@ -15,7 +15,7 @@ small in-memory :class:`ctapipe.io.EventSource`, so they have exactly the layout
 ``ctapipe-process`` writes (``/dl1/event/telescope/images/tel_NNN``, trigger
 tables, subarray, observation blocks) and :class:`ctapipe.io.HDF5EventSource`
 reads them back. Used by the tests and the benchmark; also a command line
-(``python -m calibpipe_tasks.io.dl1_synthetic OUT.h5``).
+(``python -m synthetic_dl1 OUT.h5``).
 """
 
 from dataclasses import dataclass, field
@@ -341,7 +341,7 @@ def write_synthetic_run(path, spec, subarray=None):
 
 
 def main(argv=None):
-    """``python -m calibpipe_tasks.io.dl1_synthetic OUT.h5 [--obs-id N] [--events N] ...``."""
+    """``python tests/synthetic_dl1.py OUT.h5 [--obs-id N] [--events N] ...``."""
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
