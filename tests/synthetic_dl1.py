@@ -82,6 +82,15 @@ def hexagonal_camera(name, pitch_m, n_rings, focal_length_m):
 
 def telescope_description(kind):
     """A hand-built single-mirror telescope of ``kind`` (``"LST"`` or ``"MST"``)."""
+    spec = TELESCOPE_KINDS[kind]
+    return single_mirror_telescope(
+        kind, spec["camera"], spec["focal"], spec["mirror_area"], spec["pitch"], spec["n_rings"]
+    )
+
+
+def single_mirror_telescope(kind, camera, focal_m, mirror_area_m2, pitch_m, n_rings):
+    """A single-mirror parabolic telescope of size type ``kind`` (LST, MST, SST) with a
+    hexagonal camera of ``n_rings`` rings of pixels at ``pitch_m`` (one gain channel)."""
     from ctapipe.instrument import (
         CameraDescription,
         CameraReadout,
@@ -91,10 +100,9 @@ def telescope_description(kind):
         TelescopeDescription,
     )
 
-    spec = TELESCOPE_KINDS[kind]
-    geometry = hexagonal_camera(spec["camera"], spec["pitch"], spec["n_rings"], spec["focal"])
+    geometry = hexagonal_camera(camera, pitch_m, n_rings, focal_m)
     readout = CameraReadout(
-        name=spec["camera"],
+        name=camera,
         sampling_rate=1 * u.GHz,
         reference_pulse_shape=np.zeros((1, 10)),
         reference_pulse_sample_width=1 * u.ns,
@@ -106,14 +114,14 @@ def telescope_description(kind):
         name=kind,
         size_type=SizeType[kind],
         n_mirrors=1,
-        equivalent_focal_length=spec["focal"] * u.m,
-        effective_focal_length=spec["focal"] * u.m,
-        mirror_area=spec["mirror_area"] * u.m**2,
+        equivalent_focal_length=focal_m * u.m,
+        effective_focal_length=focal_m * u.m,
+        mirror_area=mirror_area_m2 * u.m**2,
         n_mirror_tiles=1,
         reflector_shape=ReflectorShape.PARABOLIC,
     )
     return TelescopeDescription(
-        name=kind, optics=optics, camera=CameraDescription(spec["camera"], geometry, readout)
+        name=kind, optics=optics, camera=CameraDescription(camera, geometry, readout)
     )
 
 

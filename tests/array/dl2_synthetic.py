@@ -116,39 +116,11 @@ def default_throughputs(layout, spread=0.04, seed=1):
 
 def telescope_description(kind):
     """A hand-built single-mirror telescope of ``kind`` (LST, MST or SST)."""
-    from ctapipe.instrument import (
-        CameraDescription,
-        CameraReadout,
-        OpticsDescription,
-        ReflectorShape,
-        SizeType,
-        TelescopeDescription,
-    )
-    from synthetic_dl1 import hexagonal_camera
+    from synthetic_dl1 import single_mirror_telescope
 
     spec = KINDS[kind]
-    geometry = hexagonal_camera(spec["camera"], spec["pitch"], spec["rings"], spec["focal"])
-    readout = CameraReadout(
-        name=spec["camera"],
-        sampling_rate=1 * u.GHz,
-        reference_pulse_shape=np.zeros((1, 10)),
-        reference_pulse_sample_width=1 * u.ns,
-        n_channels=1,
-        n_pixels=geometry.n_pixels,
-        n_samples=40,
-    )
-    optics = OpticsDescription(
-        name=kind,
-        size_type=SizeType[kind],
-        n_mirrors=1,
-        equivalent_focal_length=spec["focal"] * u.m,
-        effective_focal_length=spec["focal"] * u.m,
-        mirror_area=spec["area"] * u.m**2,
-        n_mirror_tiles=1,
-        reflector_shape=ReflectorShape.PARABOLIC,
-    )
-    return TelescopeDescription(
-        name=kind, optics=optics, camera=CameraDescription(spec["camera"], geometry, readout)
+    return single_mirror_telescope(
+        kind, spec["camera"], spec["focal"], spec["area"], spec["pitch"], spec["rings"]
     )
 
 
