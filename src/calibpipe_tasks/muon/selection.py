@@ -4,14 +4,13 @@ The cuts are ctapipe :class:`~ctapipe.core.QualityQuery` expressions evaluated
 on the columns of the DL1 muon table (plain values in the stored units: deg,
 m), one query per telescope type: cuts common to every telescope plus cuts for
 the types matching a pattern (``fnmatch`` on the ctapipe type string, e.g.
-``MST_MST_NectarCam``). Module top level: standard library only (it is imported
-when a step's ``--help`` is built).
+``MST_MST_NectarCam``). Pure: the steps' options and the reading of the muon files are
+in :mod:`calibpipe_tasks.steps.muon_options`. Module top level: standard library only (it is
+imported when a step's ``--help`` is built).
 """
 
 import logging
 from fnmatch import fnmatch
-
-from ..argtypes import expression, pattern_expression, positive_float, positive_int
 
 log = logging.getLogger(__name__)
 
@@ -33,51 +32,6 @@ DEFAULT_TYPE_CUTS = [
 ]
 
 
-def add_muon_input_argument(parser):
-    """The ``--input MUON.h5 ...`` option of the steps that aggregate muon rings."""
-    parser.add_argument(
-        "--input",
-        nargs="+",
-        required=True,
-        metavar="MUON.h5",
-        help="ctapipe DL1 files with muon tables (one or many runs, same subarray)",
-    )
-
-
-def add_clipping_arguments(parser):
-    """The ``--sigma`` and ``--max-iters`` options of sigma clipping."""
-    parser.add_argument(
-        "--sigma", type=positive_float, default=3.0, help="sigma-clipping threshold (default 3)"
-    )
-    parser.add_argument(
-        "--max-iters", type=positive_int, default=5, help="sigma-clipping iterations (default 5)"
-    )
-
-
-def add_selection_arguments(parser):
-    """The ``--cut`` and ``--type-cut`` options."""
-    parser.add_argument(
-        "--cut",
-        action="append",
-        type=expression,
-        default=None,
-        metavar="EXPR",
-        help="quality cut for every telescope (repeat; replaces the defaults: "
-        + "; ".join(DEFAULT_CUTS)
-        + ")",
-    )
-    parser.add_argument(
-        "--type-cut",
-        action="append",
-        type=pattern_expression,
-        default=None,
-        metavar="PATTERN=EXPR",
-        help="extra cut for telescope types matching PATTERN (repeat; replaces the defaults: "
-        + "; ".join(DEFAULT_TYPE_CUTS)
-        + ")",
-    )
-
-
 def parse_type_cuts(items):
     """``["MST_*=expr", ...]`` -> list of (pattern, expr); UsageError if malformed."""
     from ..errors import UsageError
@@ -89,13 +43,6 @@ def parse_type_cuts(items):
             raise UsageError(f"--type-cut must be PATTERN=EXPR: {item!r}")
         out.append((pattern.strip(), expr.strip()))
     return out
-
-
-def selection_from_args(args):
-    """(common cuts, type cuts) from parsed ``--cut``/``--type-cut`` options."""
-    cuts = DEFAULT_CUTS if args.cut is None else args.cut
-    type_cuts = parse_type_cuts(DEFAULT_TYPE_CUTS if args.type_cut is None else args.type_cut)
-    return list(cuts), type_cuts
 
 
 def selection_mask(rings, cuts, type_cuts):
@@ -146,24 +93,3 @@ def selection_mask(rings, cuts, type_cuts):
             "criteria": [c for c, _ in criteria],
         }
     return mask, counts
-
-
-def read_selected_rings(paths, cuts, type_cuts):
-    """Read the rings of the muon files and apply the cuts; log how many pass per type.
-
-    Returns
-    -------
-    rings : calibpipe_tasks.io.muon_tables.MuonRings
-    selected : ndarray of bool
-        Rings passing the cuts.
-    counts : dict
-        As :func:`selection_mask`.
-    """
-    from ..io.muon_tables import read_muon_rings
-
-    rings = read_muon_rings(paths)
-    log.info("read %d muon rings from %d file(s)", len(rings), len(paths))
-    selected, counts = selection_mask(rings, cuts, type_cuts)
-    for type_name, n in counts.items():
-        log.info("%s: %d of %d rings pass the cuts", type_name, n["passed"], n["rings"])
-    return rings, selected, counts

@@ -15,7 +15,7 @@ few usable bins gets a row with NaN fit values and a status saying why.
 """
 
 from ..argtypes import positive_float, positive_int
-from ..muon.selection import (
+from .muon_options import (
     add_clipping_arguments,
     add_muon_input_argument,
     add_selection_arguments,
@@ -68,7 +68,7 @@ def run(args, ctx):
     from ..io.dl1_files import hdf5_without_timestamps
     from ..io.muon_monitoring import PSF_GROUP, write_monitoring_hdf5
     from ..muon.psf import binned_width, weighted_line_fit
-    from ..muon.selection import read_selected_rings, selection_from_args
+    from .muon_options import read_selected_rings, selection_from_args
 
     paths = ctx.add_inputs(args.input, role="dl1_muon")
     r_min, r_max = args.radius_range

@@ -16,7 +16,7 @@ Writes new files only (inputs are never modified): ``muon_throughput.ecsv`` and
 """
 
 from ..argtypes import positive_float, positive_int
-from ..muon.selection import (
+from .muon_options import (
     add_clipping_arguments,
     add_muon_input_argument,
     add_selection_arguments,
@@ -64,8 +64,8 @@ def run(args, ctx):
     from ..errors import UsageError
     from ..io.dl1_files import hdf5_without_timestamps
     from ..io.muon_monitoring import THROUGHPUT_GROUP, write_monitoring_hdf5
-    from ..muon.selection import read_selected_rings
     from ..muon.throughput import throughput_per_chunk
+    from .muon_options import read_selected_rings
 
     paths = ctx.add_inputs(args.input, role="dl1_muon")
     cuts, type_cuts = selection_from_args(args)
