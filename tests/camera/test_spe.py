@@ -114,3 +114,23 @@ def test_bad_inputs_one_line_exit_3(run_cli, tmp_path):
     assert result.code == 3
     assert "tel_004" in error_lines(result.err)[0]
     assert not list(tmp_path.glob("*.ecsv"))
+
+
+def test_a_dead_pixel_does_not_spoil_the_others():
+    """A pixel with one constant charge (dead: singular Fisher matrix) fails alone.
+
+    (numpy.linalg.inv of the stack of Fisher matrices raised for the whole camera as soon
+    as one was singular, and every pixel came out not converged.)
+    """
+    from calibpipe_tasks.camera.spe import charge_histograms, fit_spe
+
+    truth = make_spe_truth(20, seed=12)
+    charges = simulate_spe(truth, 4000, seed=13)
+    charges[:, 7] = 400.0  # dead: baseline only
+    edges = np.arange(380.0, 480.0, 0.5)
+    result = fit_spe(*charge_histograms(charges, edges)[:1], edges, np.full(20, 4000))
+    alive = np.arange(20) != 7
+    assert not result["converged"][7]
+    assert result["converged"][alive].all()
+    pull = (result["f_squared"] - truth.f_squared) / result["f_squared_err"]
+    assert np.all(np.abs(pull[alive]) < 5)
