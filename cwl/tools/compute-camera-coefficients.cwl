@@ -56,7 +56,7 @@ inputs:
   f_squared_table:
     type: File?
     label: F^2 per pixel (ECSV)
-    doc: ECSV with columns pixel_id, f_squared (optionally tel_id); overrides f_squared for those pixels.
+    doc: ECSV with columns pixel_id, f_squared (optionally tel_id, f_squared_err, propagated into the errors), e.g. fit-spe's spe_fit.ecsv; overrides f_squared for those pixels.
     inputBinding:
       prefix: --f-squared-table
   jitter:

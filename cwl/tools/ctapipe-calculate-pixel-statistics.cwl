@@ -18,12 +18,18 @@ arguments:
   - --provenance-log=ctapipe-calculate-pixel-statistics.provenance.json
   - --output_path=pixel_statistics.h5
 
+requirements:
+  InlineJavascriptRequirement: {}
+
 hints:
   DockerRequirement:
     dockerPull: calibpipe-tasks:0.1.0
   ResourceRequirement:
     coresMin: 1
-    ramMin: 512
+    # ctapipe's tool reads the whole image table (image and peak_time) at once: measured
+    # (bench/bench_camera.py --memory, 1801 pixels x 2 channels) 1567 MiB for 10k events
+    # (172 MiB file) and 5312 MiB for 40k (689 MiB), ~125 kB per event: about 7 x the file
+    ramMin: "$(Math.ceil(640 + 8 * inputs.dl1_images.size / 1048576))"
     outdirMin: 64
     tmpdirMin: 64
 

@@ -3,7 +3,8 @@ class: CommandLineTool
 label: Absolute gain and F^2 per pixel from single-p.e. charge spectra (UC-120-2.20)
 doc: |
   Reads the camera images of faint flat-field events (ctapipe DL1,
-  /dl1/event/telescope/images/tel_NNN, charges not yet in photo-electrons), makes
+  /dl1/event/telescope/images/tel_NNN, charges not yet in photo-electrons; with both
+  gain channels, the high one unless told), makes
   one charge histogram per pixel and fits the compound-Poisson single-p.e. model
   (Poisson photo-electrons, Gaussian single-p.e. response, Gaussian pedestal;
   Caroff et al. 2019) to all pixels at once. Writes spe_fit.ecsv: per telescope
@@ -54,6 +55,15 @@ inputs:
     doc: Telescopes with fewer events are refused, exit 3 (default 1000).
     inputBinding:
       prefix: --min-events
+  gain_channel:
+    type:
+      - "null"
+      - type: enum
+        symbols: [high, low]
+    label: Gain channel
+    doc: Channel to fit when the images have both (default high); gain-selected images have one.
+    inputBinding:
+      prefix: --gain-channel
   max_f_squared:
     type: float?
     label: Largest valid F^2

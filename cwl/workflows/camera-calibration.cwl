@@ -11,11 +11,20 @@ doc: |
   compute-camera-coefficients (F-factor gain, factor, pedestal_offset,
   time_shift, outliers, per chunk) -> optionally db-upload (kind
   camera-coefficients, one product per telescope). ctapipe's statistics carry no
-  record of the extraction window: give `window_width`. Flat: every step is a
-  CommandLineTool.
+  record of the extraction window: give `window_width`.
+  With the optional `spe_waveforms` (R1 waveforms of a single-p.e. run of the same
+  camera: faint flat-field events) it also extracts those with the same window
+  (ctapipe-process) and fits the single-p.e. spectra (fit-spe: absolute gain and
+  F^2 per pixel); their F^2 per pixel, with its errors, then replaces `f_squared`
+  in compute-camera-coefficients. Without them the products are as before.
+  Flat (every step a CommandLineTool; the optional steps by CWL v1.2 `when`, a
+  one-line JavaScript null test evaluated by the engine), so CTADIRAC's CWL
+  translator accepts it.
 
 requirements:
   MultipleInputFeatureRequirement: {}
+  # the `when` of the two single-p.e. steps tests an optional input for null
+  InlineJavascriptRequirement: {}
 
 inputs:
   r1_waveforms:
@@ -50,6 +59,17 @@ inputs:
     type: int?
     label: Minimum events per chunk
     doc: compute-camera-coefficients refuses chunks with fewer events in a pixel (default 100).
+  spe_waveforms:
+    type: File?
+    label: R1 waveforms of a single-p.e. run
+    doc: |
+      ctapipe HDF5 with faint flat-field events (about one photo-electron per pixel) of the
+      same camera, e.g. taken with the camera closed at a raised high voltage; when given,
+      fit-spe's F^2 per pixel replaces f_squared.
+  spe_min_events:
+    type: int?
+    label: Minimum single-p.e. events
+    doc: fit-spe refuses a telescope with fewer single-p.e. events (default 1000).
   upload:
     type: boolean
     default: false
@@ -123,12 +143,31 @@ steps:
           - peak_time_statistics/statistics
         linkMerge: merge_flattened
     out: [merged]
+  single_pe_extraction:
+    run: ../tools/ctapipe-process-calibration.cwl
+    when: $(inputs.r1_waveforms !== null)
+    in:
+      r1_waveforms: spe_waveforms
+      event_type:
+        default: FLATFIELD
+      peak_index: peak_index
+      window_width: window_width
+      window_shift: window_shift
+    out: [images]
+  single_pe_fit:
+    run: ../tools/fit-spe.cwl
+    when: $(inputs.images !== null)
+    in:
+      images: single_pe_extraction/images
+      min_events: spe_min_events
+    out: [spe_fit, provenance]
   camera_coefficients:
     run: ../tools/compute-camera-coefficients.cwl
     in:
       statistics: merge_statistics/merged
       window_width: window_width
       f_squared: f_squared
+      f_squared_table: single_pe_fit/spe_fit
       jitter: jitter
       min_events: min_events
     out: [coefficients, summary, provenance]
@@ -171,6 +210,16 @@ outputs:
     label: Provenance of compute-camera-coefficients
     doc: JSON provenance record of the coefficients step.
     outputSource: camera_coefficients/provenance
+  spe_fit:
+    type: File?
+    label: Single-p.e. fit per pixel (ECSV)
+    doc: spe_fit.ecsv - absolute gain, F^2, pedestal, mu per pixel with errors (with spe_waveforms).
+    outputSource: single_pe_fit/spe_fit
+  spe_fit_provenance:
+    type: File?
+    label: Provenance of fit-spe
+    doc: JSON provenance record of the single-p.e. fit (with spe_waveforms).
+    outputSource: single_pe_fit/provenance
   database_out:
     type: File?
     label: Calibration database

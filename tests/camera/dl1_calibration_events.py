@@ -11,7 +11,7 @@ import astropy.units as u
 import numpy as np
 from astropy.time import Time
 
-from .synthetic_camera import simulate_events
+from .synthetic_camera import simulate_events, simulate_spe_events
 
 
 def write_calibration_dl1(path, subarray, truths, kind, n_events, start, rate_hz=100.0, seed=0):
@@ -99,10 +99,73 @@ def write_calibration_r1(path, subarray, truths, n_events, start, rate_hz=200.0,
     21, ``window_shift`` 4) gives the charge back. For ``ctapipe-process`` with an
     ``EventTypeFilter``.
     """
+    from ctapipe.containers import EventType
+
+    rng = np.random.default_rng(seed)
+    data = {
+        t: (
+            simulate_events(truth, n_events, "pedestal", rng),
+            simulate_events(truth, n_events, "flatfield", rng),
+        )
+        for t, truth in truths.items()
+    }
+
+    def content(i, tel_id, truth):
+        k, flat = i // 2, i % 2 == 1
+        (ped, _), (ff, t_ff) = data[tel_id]
+        peak = t_ff[k] if flat else np.full(ped[k].shape, truth.t0)
+        event_type = EventType.FLATFIELD if flat else EventType.SKY_PEDESTAL
+        return event_type, (ff if flat else ped)[k], peak
+
+    _write_r1(path, subarray, truths, 2 * n_events, start, rate_hz, content)
+
+
+def write_spe_r1(
+    path,
+    subarray,
+    truths,
+    n_events,
+    start,
+    rate_hz=100.0,
+    seed=0,
+    mu=1.0,
+    gain_factor=4.0,
+    quantum=0.25,
+):
+    """Write R1 waveforms of a single-p.e. run (faint flat-field events) to ``path``.
+
+    Charges of :func:`.synthetic_camera.simulate_spe_events` (camera closed, raised high
+    voltage: ``gain_factor`` times the gains of ``truths``), gain selected to the high
+    gain (the low gain plays no part in a single-p.e. spectrum), events of type
+    ``FLATFIELD``, the pulse shape and window of :func:`write_calibration_r1`. The
+    waveforms are rounded to ``quantum`` ADC (0.25: an added charge noise of 0.2 ADC
+    in 8 samples, against 6 ADC electronic noise) so that the file compresses to a
+    committable size.
+    """
+    from ctapipe.containers import EventType
+
+    rng = np.random.default_rng(seed)
+    data = {
+        t: simulate_spe_events(truth, n_events, rng, mu=mu, gain_factor=gain_factor)
+        for t, truth in truths.items()
+    }
+
+    def content(i, tel_id, truth):
+        charge, peak = data[tel_id]
+        return EventType.FLATFIELD, charge[i, :1], peak[i, :1]
+
+    _write_r1(path, subarray, truths, n_events, start, rate_hz, content, quantum=quantum)
+
+
+def _write_r1(path, subarray, truths, n_total, start, rate_hz, content, quantum=None):
+    """Write ``n_total`` R1 events; ``content(i, tel_id, truth)`` gives type, charge, peak.
+
+    A charge of one channel (shape ``(1, n_pixels)``) makes a gain-selected waveform of
+    the high gain.
+    """
     from ctapipe.containers import (
         ArrayEventContainer,
         EventIndexContainer,
-        EventType,
         ObservationBlockContainer,
         PixelStatus,
         SchedulingBlockContainer,
@@ -111,23 +174,19 @@ def write_calibration_r1(path, subarray, truths, n_events, start, rate_hz=200.0,
     from ctapipe.core import Provenance
     from ctapipe.io import DataLevel, DataWriter, EventSource
 
-    rng = np.random.default_rng(seed)
     samples = np.arange(subarray.tel[min(truths)].camera.readout.n_samples)
-    times = Time(start, scale="tai") + (np.arange(2 * n_events) / rate_hz) * u.s
-    data = {
-        t: (
-            simulate_events(truth, n_events, "pedestal", rng),
-            simulate_events(truth, n_events, "flatfield", rng),
-        )
-        for t, truth in truths.items()
-    }
-    status = np.uint8(PixelStatus.HIGH_GAIN_STORED | PixelStatus.LOW_GAIN_STORED)
+    times = Time(start, scale="tai") + (np.arange(n_total) / rate_hz) * u.s
+    both = np.uint8(PixelStatus.HIGH_GAIN_STORED | PixelStatus.LOW_GAIN_STORED)
+    high = np.uint8(PixelStatus.HIGH_GAIN_STORED)
 
-    def waveform(truth, charge, peak):
-        signal = charge - truth.window_width * truth.baseline
+    def waveform(baseline, window_width, charge, peak):
+        signal = charge - window_width * baseline
         pulse = np.exp(-0.5 * ((samples - peak[..., None]) / 0.8) ** 2)
         pulse /= pulse.sum(axis=-1, keepdims=True)
-        return (truth.baseline[..., None] + signal[..., None] * pulse).astype(np.float32)
+        wave = baseline[..., None] + signal[..., None] * pulse
+        if quantum is not None:
+            wave = np.round(wave / quantum) * quantum
+        return wave.astype(np.float32)
 
     class CalibrationR1Source(EventSource):
         @staticmethod
@@ -144,21 +203,23 @@ def write_calibration_r1(path, subarray, truths, n_events, start, rate_hz=200.0,
         scheduling_blocks = property(lambda self: {1: SchedulingBlockContainer(sb_id=np.uint64(1))})
 
         def _generator(self):
-            for i in range(2 * n_events):
-                k, flat = i // 2, i % 2 == 1
+            for i in range(n_total):
                 event = ArrayEventContainer(count=i)
                 event.index = EventIndexContainer(obs_id=1, event_id=i + 1)
                 event.trigger.time = times[i]
-                event.trigger.event_type = EventType.FLATFIELD if flat else EventType.SKY_PEDESTAL
                 event.trigger.tels_with_trigger = np.array(sorted(truths), dtype=np.int16)
                 for tel_id, truth in truths.items():
-                    (ped, _), (ff, t_ff) = data[tel_id]
-                    peak = t_ff[k] if flat else np.full(ped[k].shape, truth.t0)
+                    event_type, charge, peak = content(i, tel_id, truth)
+                    event.trigger.event_type = event_type
                     event.trigger.tel[tel_id] = TelescopeTriggerContainer(time=times[i])
                     r1 = event.r1.tel[tel_id]
-                    r1.waveform = waveform(truth, (ff if flat else ped)[k], peak + 1.0)
-                    r1.pixel_status = np.full(truth.n_pixels, status, np.uint8)
-                    r1.event_type = event.trigger.event_type
+                    selected = charge.shape[0] == 1
+                    baseline = truth.baseline[:1] if selected else truth.baseline
+                    r1.waveform = waveform(baseline, truth.window_width, charge, peak + 1.0)
+                    r1.pixel_status = np.full(truth.n_pixels, high if selected else both, np.uint8)
+                    if selected:
+                        r1.selected_gain_channel = np.zeros(truth.n_pixels, np.int8)
+                    r1.event_type = event_type
                 yield event
 
     source = CalibrationR1Source()

@@ -290,3 +290,42 @@ def write_statistics_file(path, subarray, truths, spec=None, tables=None):
                 continue
             write_table(table, path, f"{STATS_GROUP}/{name}/tel_{tel_id:03d}", append=False)
     return tables
+
+
+def simulate_spe_events(truth, n_events, rng, mu=1.0, gain_factor=4.0):
+    """Charges (n_events, n_channels, n_pixels) and peak times of a single-p.e. run.
+
+    A faint, uniform flat-field (``qe * mu`` photo-electrons per pixel and event,
+    Poisson) with the camera closed (no NSB, no light-source jitter), taken at a
+    raised high voltage: the gain of every pixel and channel is ``gain_factor`` times
+    that of ``truth`` (F^2 and the electronic noise unchanged). The single-p.e.
+    response is Gaussian with relative width ``sqrt(F^2 - 1)`` (the model ``fit-spe``
+    fits; the same first two moments as the Gamma response of :func:`simulate_events`,
+    so the same F^2). Dead pixels give their baseline only.
+    """
+    n_pix = truth.n_pixels
+    n_pe = rng.poisson(np.broadcast_to(truth.qe * mu, (n_events, n_pix)))
+    width = np.sqrt(truth.f_squared - 1.0)
+    summed = n_pe + np.sqrt(n_pe) * width * rng.standard_normal(n_pe.shape)
+    charge = (
+        truth.window_width * truth.baseline[None]
+        + gain_factor * truth.gain[None] * summed[:, None, :]
+        + truth.noise[None] * rng.standard_normal((n_events, N_CHANNELS, n_pix))
+    )
+    charge[:, :, truth.dead] = truth.window_width * truth.baseline[None][:, :, truth.dead]
+    time = truth.t0 + truth.time_offset + truth.time_jitter * rng.standard_normal((n_events, n_pix))
+    time = np.broadcast_to(time[:, None, :], charge.shape).copy()
+    return charge.astype(np.float32), time.astype(np.float32)
+
+
+#: the camera of the committed samples in tests/data/camera/ (generate_camera_statistics.py,
+#: generate_spe_r1.py): 61 pixels, one dead and one hot pixel
+SAMPLE_RINGS = 4
+SAMPLE_SEED = 5
+
+
+def sample_camera():
+    """Subarray and truth of the committed camera samples (``tests/data/camera/``)."""
+    subarray = make_subarray(n_rings=SAMPLE_RINGS)
+    n_pixels = subarray.tel[1].camera.geometry.n_pixels
+    return subarray, make_truth(n_pixels, seed=SAMPLE_SEED, n_dead=1, n_hot=1)

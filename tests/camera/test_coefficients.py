@@ -132,3 +132,27 @@ def test_every_pixel_flagged_raises(camera_sample):
 
     with pytest.raises(AllPixelsFlagged):
         coefficients(camera_sample, edit=edit)
+
+
+def test_f_squared_errors_enter_the_gain_n_pe_and_factor_errors(camera_sample):
+    """An F^2 per pixel with errors (fit-spe's): g ~ 1/F^2 and n_pe ~ F^2, so their relative
+    errors gain the relative F^2 error in quadrature; the values themselves do not change."""
+    tables = camera_sample.tables[1]
+    truth = camera_sample.truths[1]
+    stats = [
+        arrays(tables[n]) for n in ("sky_pedestal_image", "flatfield_image", "flatfield_peak_time")
+    ]
+    f2 = np.full(truth.n_pixels, truth.f_squared)
+    f2_err = np.full(truth.n_pixels, 0.04 * truth.f_squared)
+    plain = compute_coefficients(*stats, truth.window_width, f2, truth.jitter)
+    with_err = compute_coefficients(
+        *stats, truth.window_width, f2, truth.jitter, f_squared_err=f2_err
+    )
+    good = camera_sample.good(1)
+    for name in ("gain", "n_pe", "factor"):
+        assert np.array_equal(plain[name], with_err[name]), name
+    for name in ("gain", "n_pe"):
+        expected = np.hypot(plain[f"{name}_err"], 0.04 * plain[name])
+        assert np.allclose(with_err[f"{name}_err"][:, :, good], expected[:, :, good], rtol=1e-12)
+    # the factor's camera-median term grows by about 4 % / sqrt(n_good)
+    assert np.all(with_err["factor_err"][:, :, good] > plain["factor_err"][:, :, good])

@@ -114,3 +114,60 @@ def test_bad_inputs_one_line_exit_3(run_cli, tmp_path):
     assert result.code == 3
     assert "tel_004" in error_lines(result.err)[0]
     assert not list(tmp_path.glob("*.ecsv"))
+
+
+def test_a_dead_pixel_does_not_spoil_the_others():
+    """A pixel with one constant charge (dead: singular Fisher matrix) fails alone.
+
+    (numpy.linalg.inv of the stack of Fisher matrices raised for the whole camera as soon
+    as one was singular, and every pixel came out not converged.)
+    """
+    from calibpipe_tasks.camera.spe import charge_histograms, fit_spe
+
+    truth = make_spe_truth(20, seed=12)
+    charges = simulate_spe(truth, 4000, seed=13)
+    charges[:, 7] = 400.0  # dead: baseline only
+    edges = np.arange(380.0, 480.0, 0.5)
+    result = fit_spe(*charge_histograms(charges, edges)[:1], edges, np.full(20, 4000))
+    alive = np.arange(20) != 7
+    assert not result["converged"][7]
+    assert result["converged"][alive].all()
+    pull = (result["f_squared"] - truth.f_squared) / result["f_squared_err"]
+    assert np.all(np.abs(pull[alive]) < 5)
+
+
+def test_images_with_both_channels_are_fitted_in_the_high_gain(run_cli, tmp_path):
+    """DL1 images of R1 with both channels (events, channels, pixels): the high gain is fitted,
+    exactly as the same charges gain selected; --gain-channel low takes the other one."""
+    import tables
+    from astropy.table import Table as ATable
+    from ctapipe.io import read_table, write_table
+
+    from .synthetic_camera import make_subarray
+
+    images = read_table(SAMPLE, "/dl1/event/telescope/images/tel_001")
+    high = np.asarray(images["image"], dtype=np.float32)
+    both = np.stack([high, 400 + (high - 400) / 17], axis=1)  # a low gain of 1/17
+    path = tmp_path / "both.dl1.h5"
+    with tables.open_file(str(path), mode="w") as h5:
+        make_subarray(n_rings=3, tel_ids=(1,)).to_hdf(h5)
+    out = ATable({k: images[k] for k in ("obs_id", "event_id", "tel_id")})
+    out["image"] = both
+    write_table(out, path, "/dl1/event/telescope/images/tel_001")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    assert run_cli("fit-spe", "--input", SAMPLE, cwd=tmp_path / "a").code == 0
+    result = run_cli("fit-spe", "--input", path, cwd=tmp_path / "b")
+    assert result.code == 0, result.err
+    single = Table.read(tmp_path / "a" / "spe_fit.ecsv")
+    dual = Table.read(tmp_path / "b" / "spe_fit.ecsv")
+    for name in ("gain", "f_squared", "mu", "pedestal", "is_valid"):
+        assert np.array_equal(single[name], dual[name]), name
+    (tmp_path / "c").mkdir()
+    result = run_cli("fit-spe", "--input", path, "--gain-channel", "low", cwd=tmp_path / "c")
+    assert result.code == 0, result.err
+    # the low channel is the high one scaled by 1/17 about the pedestal: gain / 17, same F^2
+    low = Table.read(tmp_path / "c" / "spe_fit.ecsv")
+    ratio = np.asarray(low["gain"] / single["gain"])[np.asarray(single["is_valid"])]
+    assert abs(np.median(ratio) * 17 - 1) < 0.01
+    assert np.allclose(low["f_squared"], single["f_squared"], rtol=0.02)

@@ -80,6 +80,9 @@ BENCH_PEAKS = [
     ("process-muons", {"dl1_images": {"size": 0.24}, "workers": 2}, 841),
     ("ingest-meteo", {"meteo_files": [{"size": 9.82, "nameext": ".grib"}]}, 184),
     ("ingest-meteo", {"meteo_files": [{"size": 1.43, "nameext": ".nc"}]}, 183),
+    # bench/bench_camera.py --memory 10000 40000 (1801 pixels x 2 channels, sky-pedestal images)
+    ("ctapipe-calculate-pixel-statistics", {"dl1_images": {"size": 172.4}}, 1567),
+    ("ctapipe-calculate-pixel-statistics", {"dl1_images": {"size": 688.5}}, 5312),
 ]
 
 

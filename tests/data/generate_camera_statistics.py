@@ -28,8 +28,7 @@ from camera.dl1_calibration_events import (  # noqa: E402
 )
 from camera.synthetic_camera import (  # noqa: E402
     StatisticsSpec,
-    make_subarray,
-    make_truth,
+    sample_camera,
     statistics_tables,
     write_statistics_file,
 )
@@ -45,8 +44,7 @@ STATISTICS_FILES = (
 
 
 def main():
-    subarray = make_subarray(n_rings=4)
-    truth = make_truth(subarray.tel[1].camera.geometry.n_pixels, seed=5, n_dead=1, n_hot=1)
+    subarray, truth = sample_camera()
     spec = StatisticsSpec(n_chunks=2, chunk_size=500, seed=5)
     tables = statistics_tables(subarray, {1: truth}, spec)
     tables[1]["flatfield_image"].meta["LIGHT_SOURCE_JITTER"] = truth.jitter

@@ -44,6 +44,7 @@ def compute_coefficients(
     jitter=0.0,
     max_flagged_fraction=0.1,
     missing_channels=(),
+    f_squared_err=0.0,
     **thresholds,
 ):
     """Coefficients per chunk, channel and pixel.
@@ -66,6 +67,10 @@ def compute_coefficients(
     missing_channels : sequence of int
         Channels that gain-selected data do not have: marked (``outlier_mask``,
         reason ``missing_channel``, coefficients 0), not computed.
+    f_squared_err : float or ndarray
+        Uncertainty of ``f_squared`` (e.g. of a single-p.e. fit per pixel), added in
+        quadrature to the relative errors of gain and n_pe (``g`` and ``n_pe`` scale as
+        ``1/F^2`` and ``F^2``), hence to the camera median of n_pe in ``factor_err``.
     **thresholds
         Passed to :func:`.outliers.flag_outliers`.
 
@@ -97,6 +102,10 @@ def compute_coefficients(
         f_squared,
         jitter,
     )
+    rel_f2 = np.asarray(f_squared_err, dtype=float) / np.asarray(f_squared, dtype=float)
+    if np.any(rel_f2 > 0):
+        stats["n_pe_err"] = np.hypot(stats["n_pe_err"], stats["n_pe"] * rel_f2)
+        stats["gain_err"] = np.hypot(stats["gain_err"], stats["gain"] * rel_f2)
     input_mask = (
         np.asarray(pedestal["outlier_mask"], bool)
         | np.asarray(flatfield["outlier_mask"], bool)

@@ -196,12 +196,7 @@ def fit_spe(counts, edges, n_events, theta0=None, iterations=60, n_max=N_MAX):
     weight = 1.0 / np.maximum(model, 1e-12)
     info = np.einsum("pbk,pb,pbl->pkl", jac, weight, jac)
     grad = np.einsum("pbk,pb->pk", jac, 1.0 - counts * weight)
-    with np.errstate(invalid="ignore"):
-        try:
-            cov = np.linalg.inv(info)
-            errors = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
-        except np.linalg.LinAlgError:
-            errors = np.full_like(theta, np.nan)
+    errors = _fisher_errors(info)
     result = {name: theta[:, k] for k, name in enumerate(PARAMETERS)}
     result.update({f"{name}_err": errors[:, k] for k, name in enumerate(PARAMETERS)})
     result["f_squared"] = 1.0 + theta[:, 3] ** 2
@@ -215,3 +210,21 @@ def fit_spe(counts, edges, n_events, theta0=None, iterations=60, n_max=N_MAX):
     result["edm"] = edm
     result["converged"] = (edm < EDM_TOLERANCE) & np.all(np.isfinite(errors), axis=1)
     return result
+
+
+def _fisher_errors(info):
+    """Square roots of the diagonal of the inverse of each pixel's Fisher matrix.
+
+    Batched over pixels by a symmetric eigen-decomposition, which never raises: a pixel
+    whose matrix is singular or not positive definite (a dead pixel: one histogram bin)
+    gets NaN errors, without spoiling those of the others (``numpy.linalg.inv`` of the
+    whole stack fails as soon as one matrix is singular).
+    """
+    info = 0.5 * (info + np.swapaxes(info, 1, 2))
+    finite = np.all(np.isfinite(info), axis=(1, 2))
+    info = np.where(finite[:, None, None], info, np.eye(info.shape[1])[None])
+    values, vectors = np.linalg.eigh(info)
+    positive = finite & (values[:, 0] > 1e-12 * np.maximum(values[:, -1], 1e-300))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        variance = np.einsum("pki,pi->pk", vectors**2, 1.0 / values)
+        return np.where(positive[:, None], np.sqrt(variance), np.nan)

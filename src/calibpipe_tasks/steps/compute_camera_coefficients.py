@@ -72,7 +72,8 @@ def add_arguments(parser):
         "--f-squared-table",
         default=None,
         metavar="F2.ecsv",
-        help="F^2 per pixel: ECSV with columns pixel_id, f_squared (and optionally tel_id)",
+        help="F^2 per pixel: ECSV with columns pixel_id, f_squared (optionally tel_id and "
+        "f_squared_err, propagated into the errors; fit-spe's spe_fit.ecsv is one)",
     )
     parser.add_argument(
         "--jitter",
@@ -138,7 +139,7 @@ def add_arguments(parser):
     )
 
 
-def _f_squared_per_pixel(path, tel_id, n_pixels, default):
+def _f_squared_per_pixel(path, tel_id, n_pixels, default, with_errors=False):
     import numpy as np
     from astropy.table import Table
 
@@ -154,12 +155,18 @@ def _f_squared_per_pixel(path, tel_id, n_pixels, default):
     if "tel_id" in table.colnames:
         table = table[np.asarray(table["tel_id"]) == tel_id]
     f2 = np.full(n_pixels, float(default))
+    f2_err = np.zeros(n_pixels)
     ids = np.asarray(table["pixel_id"], dtype=int)
     values = np.asarray(table["f_squared"], dtype=float)
     if np.any((ids < 0) | (ids >= n_pixels)) or not np.all(values > 1):
         raise InputDataError(path, f"pixel ids outside 0..{n_pixels - 1} or F^2 not above 1")
     f2[ids] = values
-    return f2
+    if "f_squared_err" in table.colnames:
+        errors = np.asarray(table["f_squared_err"], dtype=float)
+        if not np.all(np.isfinite(errors) & (errors >= 0)):
+            raise InputDataError(path, "f_squared_err not finite and non-negative")
+        f2_err[ids] = errors
+    return (f2, f2_err) if with_errors else f2
 
 
 def run(args, ctx):
@@ -308,9 +315,11 @@ def run(args, ctx):
                 f"tel_{tel_id:03d}: the flat-field is not brighter than the pedestal "
                 f"(camera median signal {median_signal.ravel()[chunk]:.3g} in chunk {chunk})",
             )
-        f2 = args.f_squared
+        f2, f2_err = args.f_squared, 0.0
         if args.f_squared_table is not None:
-            f2 = _f_squared_per_pixel(args.f_squared_table, tel_id, n_pixels, args.f_squared)
+            f2, f2_err = _f_squared_per_pixel(
+                args.f_squared_table, tel_id, n_pixels, args.f_squared, with_errors=True
+            )
         try:
             result = compute_coefficients(
                 matched["pedestal"],
@@ -321,6 +330,7 @@ def run(args, ctx):
                 jitter=jitter,
                 max_flagged_fraction=args.max_flagged_fraction,
                 missing_channels=missing_channels,
+                f_squared_err=f2_err,
                 **thresholds,
             )
         except AllPixelsFlagged as err:

@@ -2,7 +2,8 @@
 
 Reads the camera images of faint flat-field events (a ctapipe DL1 file,
 ``/dl1/event/telescope/images/tel_NNN``, e.g. from ``ctapipe-process`` with an
-event-type filter, charges *not* yet converted to photo-electrons), makes one
+event-type filter, charges *not* yet converted to photo-electrons; images with both gain
+channels are fitted in ``--gain-channel``, default high), makes one
 charge histogram per pixel (numpy, common bins) and fits the compound-Poisson
 single-p.e. model of :mod:`calibpipe_tasks.camera.spe` to all pixels at once.
 Writes ``spe_fit.ecsv``: per telescope and pixel the pedestal, its noise, the
@@ -59,6 +60,13 @@ def add_arguments(parser):
         help="Levenberg-Marquardt iterations (default 60)",
     )
     parser.add_argument(
+        "--gain-channel",
+        choices=("high", "low"),
+        default="high",
+        help="channel to fit when the images have both (default high; gain-selected images "
+        "have one)",
+    )
+    parser.add_argument(
         "--max-f-squared",
         type=positive_float,
         default=2.0,
@@ -66,7 +74,7 @@ def add_arguments(parser):
     )
 
 
-def _read_images(path, tel_ids):
+def _read_images(path, tel_ids, channel=0):
     import numpy as np
 
     from ..errors import InputDataError
@@ -87,10 +95,16 @@ def _read_images(path, tel_ids):
             table = h5.get_node(f"{IMAGES_GROUP}/{present[tel_id]}")
             if "image" not in table.colnames:
                 raise InputDataError(path, f"{IMAGES_GROUP}/{present[tel_id]} has no image column")
-            images = np.asarray(table.col("image"), dtype=float)
+            images = table.col("image")
+            if images.ndim == 3:  # (events, channels, pixels): not gain selected
+                if images.shape[1] <= channel:
+                    raise InputDataError(
+                        path, f"tel_{tel_id:03d}: images of {images.shape[1]} channel(s)"
+                    )
+                images = images[:, channel, :]
             if images.ndim != 2:
                 raise InputDataError(path, f"tel_{tel_id:03d}: images of shape {images.shape}")
-            out[tel_id] = images
+            out[tel_id] = np.asarray(images, dtype=float)
     return out
 
 
@@ -107,7 +121,8 @@ def run(args, ctx):
     if args.range is not None and not args.range[0] < args.range[1]:
         raise UsageError("--range LOW HIGH needs LOW < HIGH")
     path = ctx.add_input(args.input, role="spe_images")
-    images = _read_images(path, args.telescope)
+    channel = 0 if args.gain_channel == "high" else 1
+    images = _read_images(path, args.telescope, channel)
     tables, used = [], {}
     for tel_id, charges in images.items():
         n_events, n_pixels = charges.shape
