@@ -90,7 +90,6 @@ def channel_table(channels, stats, type_of):
 def write_pair_stats(path_h5, path_ecsv, channels, stats, type_of, positions, meta):
     """Write the pair statistics (HDF5 and ECSV); ``meta`` is a JSON-able dict."""
     import tables
-    from scipy import sparse
 
     from .dl1_files import hdf5_without_timestamps
 
@@ -123,10 +122,7 @@ def write_pair_stats(path_h5, path_ecsv, channels, stats, type_of, positions, me
     for name in chan.dtype.names:
         col = np.asarray(table[name])
         chan[name] = np.char.encode(col.astype(str)) if chan.dtype[name].kind == "S" else col
-    n_sh = sparse.triu(stats.cross_n, format="coo")
-    p, q = n_sh.row, n_sh.col
-    keep = n_sh.data > 0
-    p, q = p[keep], q[keep]
+    p, q = np.nonzero(np.triu(stats.shared_n) > 0)  # row by row: sorted by (p, q)
     cross = np.zeros(
         p.size,
         dtype=[
@@ -138,17 +134,12 @@ def write_pair_stats(path_h5, path_ecsv, channels, stats, type_of, positions, me
             ("sum_y_pq", "<f8"),
         ],
     )
-    order = np.lexsort((q, p))
-    p, q = p[order], q[order]
-    csr_n, csr_p, csr_pq = (
-        m.tocsr() for m in (stats.cross_n, stats.cross_sum_p, stats.cross_sum_pq)
-    )
     cross["channel_p"] = p
     cross["channel_q"] = q
-    cross["n_shared"] = np.rint(np.asarray(csr_n[p, q]).ravel()).astype(np.int64)
-    cross["sum_y_p"] = np.asarray(csr_p[p, q]).ravel()
-    cross["sum_y_q"] = np.asarray(csr_p[q, p]).ravel()
-    cross["sum_y_pq"] = np.asarray(csr_pq[p, q]).ravel()
+    cross["n_shared"] = stats.shared_n[p, q]
+    cross["sum_y_p"] = stats.shared_sum_p[p, q]
+    cross["sum_y_q"] = stats.shared_sum_p[q, p]
+    cross["sum_y_pq"] = stats.shared_sum_pq[p, q]
     tels = np.zeros(
         len(positions),
         dtype=[
