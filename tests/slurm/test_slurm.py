@@ -1,11 +1,13 @@
 """Toil on a real Slurm cluster: the products are the single-machine run's, byte for byte.
 
 The cluster is the one-node Slurm of ``tests/slurm/start_slurm.sh`` (``make slurm-up``;
-``.ci/run`` starts it under CI). Each workflow runs under
-``toil-cwl-runner --batchSystem slurm --no-container`` with the job store and work directory on
-local disk; its products are compared with the suite's cwltool reference run of the same job
-(``reference`` fixture), and Slurm's job completion log (``JobCompType=jobcomp/filetxt``) must
-list a completed batch job, submitted from the run's directory, for each CWL tool step.
+``.ci/run`` starts it under CI). The muon-calibration workflow runs under
+``toil-cwl-runner --batchSystem slurm --no-container``, the molecular-atmosphere workflow with
+``--podman`` (every step in the step image, started by its batch job) and a campaign of eight
+nights through the campaign runner, with the job store and work directory on local disk; the
+products are compared with the suite's cwltool reference run of the same job (``reference``
+fixture), and Slurm's job completion log (``JobCompType=jobcomp/filetxt``) must list a
+completed batch job, submitted from the run's directory, for each CWL tool step.
 
 Without a running cluster the stage is skipped with the command that starts one; under CI
 (``CI=true``) that is a failure.
@@ -24,6 +26,7 @@ import pytest
 from campaign_chain import single_night_chain
 from conftest import CWL_DIR, DATA, ROOT, in_ci
 from cwl_engines import cwl_for, load_cwl, product_files, same_product
+from podman_fixture import podman_environment
 
 pytestmark = [pytest.mark.slurm, pytest.mark.engines]
 
@@ -31,7 +34,9 @@ START = ROOT / "tests" / "slurm" / "start_slurm.sh"
 DEFAULT_CONF = (
     Path(os.environ.get("CALIBPIPE_SLURM_DIR", "/var/tmp/calibpipe-slurm")) / "slurm.conf"
 )
-WORKFLOWS = ["molecular-atmosphere", "muon-calibration"]
+#: run on Slurm from the venv; the molecular-atmosphere workflow runs there in containers
+#: (test_workflow_in_containers_on_slurm) and its steps from the venv in the campaign test
+WORKFLOWS = ["muon-calibration"]
 
 
 def unavailable(message):
@@ -103,13 +108,13 @@ def tool_of(slurm_job_name):
     return m[1] if m else None
 
 
-def toil_on_slurm(workflow, job, tmp_path, outdir):
+def toil_on_slurm(workflow, job, tmp_path, outdir, container="--no-container"):
     """``toil-cwl-runner --batchSystem slurm`` of ``workflow`` on ``job`` (README's recipe)."""
     return [
         "toil-cwl-runner",
         "--batchSystem",
         "slurm",
-        "--no-container",
+        container,
         # one Slurm job per CWL job (Toil otherwise runs a follower in its parent's batch job)
         "--disableChaining",
         "true",
@@ -149,15 +154,52 @@ def test_workflow_on_slurm_matches_single_machine(stem, slurm_env, reference, tm
     for rel in files:
         assert same_product(reference.outdir(stem) / rel, outdir / rel), f"{rel} differs"
 
-    # every step the job runs (conditional steps whose `when` is false for this job, e.g. the
-    # FRAM steps without fram_files, run nowhere: the reference run says which ran) went
-    # through sbatch and completed there
-    jobs = completed_jobs(slurm_env["CALIBPIPE_TEST_JOBCOMP"], tmp_path)
+    assert_steps_ran_on_slurm(slurm_env, tmp_path, reference, stem, workflow)
+
+
+def assert_steps_ran_on_slurm(slurm_env, workdir, reference, stem, workflow):
+    """Every step the job runs went through sbatch and completed there (conditional steps
+    whose `when` is false for this job, e.g. the FRAM steps without fram_files, run nowhere:
+    the reference run says which ran)."""
+    jobs = completed_jobs(slurm_env["CALIBPIPE_TEST_JOBCOMP"], workdir)
     assert jobs, "no Slurm job was submitted from this run's directory"
     assert {j["JobState"] for j in jobs} == {"COMPLETED"}, f"Slurm jobs of this run: {jobs}"
     ran = {run.tool.stem for run in reference.cwl_jobs(stem)}
     assert ran and ran <= step_tools(workflow)
     assert {tool_of(j["Name"]) for j in jobs} == ran
+
+
+@pytest.mark.containers
+def test_workflow_in_containers_on_slurm(slurm_env, image, image_python, reference, tmp_path):
+    """Toil on Slurm with every step in the step image (``--podman``): each batch job starts
+    its step's container on the node. The products are the reference run's: byte for byte,
+    except the records that name the software stack (the image has its own Python), which
+    are compared without it and must name the image's Python."""
+    stem = "molecular-atmosphere"
+    workflow, job = cwl_for(CWL_DIR / "jobs" / f"{stem}.yml"), CWL_DIR / "jobs" / f"{stem}.yml"
+    outdir = tmp_path / "out"
+    env = podman_environment(slurm_env)
+    cmd = toil_on_slurm(workflow, job, tmp_path, outdir, container="--podman")
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=900)
+    assert result.returncode == 0, (
+        f"toil --batchSystem slurm --podman failed:\n{result.stderr[-4000:]}"
+    )
+
+    files = product_files(reference.outdir(stem))
+    assert product_files(outdir) == files
+    for rel in files:
+        expected, got = reference.outdir(stem) / rel, outdir / rel
+        assert same_product(expected, got, across_software=True), f"{rel} differs"
+    manifests = [
+        outdir / rel
+        for rel in files
+        if rel.name.startswith("atmosphere_exchange_") and rel.suffix == ".json"
+    ]
+    assert manifests, files
+    for manifest in manifests:
+        software = json.loads(manifest.read_text())["software"]
+        assert software["python"] == image_python, (manifest.name, software)
+    assert_steps_ran_on_slurm(slurm_env, tmp_path, reference, stem, workflow)
 
 
 CAMPAIGN_NIGHTS = 8

@@ -231,21 +231,23 @@ def _seen_together(event_index, tel_index, n_events, tel_a, tel_b):
 def _candidate_pairs(event_index, impact_m, usable, equidistance_max):
     """Row pairs ``(r1, r2)``, ``r1 < r2``, of one event that can pass the equidistance cut.
 
-    ``|d1 - d2| / (d1 + d2) < e`` holds only if ``|ln d1 - ln d2| < ln((1 + e) / (1 - e))``,
-    so after sorting the usable rows (``usable``: positive finite impact distance, event
-    cuts passed) by event and ``ln d`` the partners of a row are the rows that follow it
-    within that window in the same event: a superset of the pairs passing the cut (the
-    window is widened by 1e-9 against rounding; the exact cut is applied afterwards),
-    found without listing every pair of an event. With ``e >= 1`` every pair of
-    positive distances passes and all pairs of usable rows are listed.
+    ``|d1 - d2| / (d1 + d2) < e`` holds for positive distances only if
+    ``|ln d1 - ln d2| < ln((1 + e) / (1 - e))``, so after sorting the rows with a positive
+    distance (among ``usable``: finite distance >= 0, event cuts passed) by event and
+    ``ln d`` the partners of a row are the rows that follow it within that window in the
+    same event: a superset of the pairs passing the cut (the window is widened by 1e-9
+    against rounding; the exact cut is applied afterwards), found without listing every
+    pair of an event. With ``e >= 1`` all pairs of usable rows are listed.
     """
-    rows = np.flatnonzero(usable)
+    if not equidistance_max < 1.0:
+        rows = np.flatnonzero(usable)
+        first, second = _pairs_within_events(event_index[rows])
+        return rows[first], rows[second]
+    # a distance 0 passes with no partner (|d1 - d2| / (d1 + d2) is 1 or NaN)
+    rows = np.flatnonzero(usable & (impact_m > 0))
     if rows.size < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     ev = event_index[rows]
-    if not equidistance_max < 1.0:
-        first, second = _pairs_within_events(ev)
-        return rows[first], rows[second]
     ln_d = np.log(impact_m[rows])
     low = float(ln_d.min())
     width = float(np.log1p(equidistance_max) - np.log1p(-equidistance_max)) + 1e-9
@@ -287,7 +289,8 @@ def accumulate(
         ``ln`` of the image amplitude [p.e.] and of the reconstructed energy [TeV];
         NaN where invalid (such rows are never selected).
     impact_m : ndarray of float
-        Reconstructed impact distance of the telescope [m] (NaN if invalid).
+        Reconstructed impact distance of the telescope [m]; NaN or negative if invalid
+        (such rows are never selected).
     event_time_mjd, event_obs_id, event_ok : ndarray, one per chunk event
         Event time (MJD TAI), observation id, and the event-level cuts.
 
@@ -320,7 +323,7 @@ def accumulate(
     n_candidates = int(seen.sum())
 
     with np.errstate(invalid="ignore"):
-        usable = (impact_m > 0) & np.isfinite(impact_m) & np.asarray(event_ok)[event_index]
+        usable = (impact_m >= 0) & np.isfinite(impact_m) & np.asarray(event_ok)[event_index]
     equidistance = np.broadcast_to(np.asarray(selection.equidistance_max, dtype=float), (p,))
     r1, r2 = _candidate_pairs(event_index, impact_m, usable, float(equidistance.max()))
     swap = tel_index[r1] > tel_index[r2]
