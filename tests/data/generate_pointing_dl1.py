@@ -1,6 +1,6 @@
 """Regenerate the small synthetic star-field sample in tests/data/pointing/ (used by the CWL jobs).
 
-    .venv/bin/python tests/data/generate_pointing_dl1.py
+    .venv/bin/python tests/data/generate_pointing_dl1.py [--star-positions-only]
 
 One run of 60 sky-pedestal events (10 Hz) of an LST-like (tel 1) and an MST-like (tel 2)
 telescope tracking a field at altitude 65°, azimuth 20° from La Palma, written as
@@ -9,7 +9,8 @@ the true mis-pointing is (δalt, δaz) = (60″, -120″) for tel 1 and (-90″,
 (truth.ecsv). ``star_field.r1.h5``: 12 R1 sky-pedestal events of the LST only (20 samples
 per waveform; δalt, δaz = 60″, -120″), the input of ctapipe-process in the
 pointing-calibration workflow job. ``star_positions.h5`` is what ``track-stars`` makes of
-the DL1 sample (input of the fit-pointing job).
+the DL1 sample (input of the fit-pointing job); ``--star-positions-only`` remakes only it
+from the committed DL1 sample (after a change of the tracker).
 """
 
 import sys
@@ -53,6 +54,9 @@ def main():
     warnings.simplefilter("ignore", RuntimeWarning)
     HERE.mkdir(exist_ok=True)
     path = HERE / "star_field.dl1.h5"
+    if "--star-positions-only" in sys.argv[1:]:
+        track_stars(path)
+        return
     with hdf5_without_timestamps():
         write_star_field(path, SPEC)
     print(f"wrote {path} ({path.stat().st_size} bytes)")
@@ -62,15 +66,21 @@ def main():
     )
     truth["delta_alt"].unit = truth["delta_az"].unit = "arcsec"
     truth.write(HERE / "truth.ecsv", overwrite=True)
+    track_stars(path)
+    r1 = HERE / "star_field.r1.h5"
+    with hdf5_without_timestamps():
+        write_star_field_r1(r1, SPEC_R1)
+    print(f"wrote {r1} ({r1.stat().st_size} bytes)")
+
+
+def track_stars(path):
+    """``star_positions.h5``: track-stars on the DL1 sample (its other products removed)."""
     argv = ["track-stars", "--input", str(path), "--output-dir", str(HERE)]
     argv += ["--provenance-log", "track-stars.provenance.json", "--log-level", "WARNING"]
     assert calibpipe_tasks(argv) == 0
     for name in ("track-stars.provenance.json", "star_positions.ecsv", "star_chunks.ecsv"):
         (HERE / name).unlink()
-    r1 = HERE / "star_field.r1.h5"
-    with hdf5_without_timestamps():
-        write_star_field_r1(r1, SPEC_R1)
-    print(f"wrote {r1} ({r1.stat().st_size} bytes)")
+    print(f"wrote {HERE / 'star_positions.h5'}")
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 The synthetic fields of :mod:`star_field` carry a known mis-pointing applied
 through astropy's refraction and ctapipe's AltAz -> TelescopeFrame transform; the
 tracker and the fit (numpy) must recover it: |bias| < 10 % of the offset + 5″
-and, over >= 20 independent fields (new noise, new pixel baseline pattern), pulls
-of the fitted correction with a standard deviation within 0.7-1.3.
+and, over 40 independent fields (new noise, new pixel baseline pattern, 20 field
+positions), pulls of the fitted correction with a standard deviation within 0.7-1.3.
 """
 
 import numpy as np
@@ -17,6 +17,7 @@ from calibpipe_tasks.pointing.star_positions import FLAG_OK
 from calibpipe_tasks.pointing.tracking import TrackingSettings, track_chunk
 
 ARCSEC = np.deg2rad(1 / 3600)
+N_SEEDS = 40
 
 
 @pytest.fixture(scope="module")
@@ -78,28 +79,47 @@ def fitted_arcsec(fit):
     )
 
 
-def run_seeds(kind, offset, altitude, catalogue, n_seeds, azimuth=20.0, **spec_kw):
+#: field positions per case: seed s looks at azimuth + 0.3° · (s mod N_POSITIONS)
+N_POSITIONS = 20
+
+
+def field_azimuth(azimuth, seed):
+    """Azimuth [deg] of seed ``seed``'s field: 20 positions 0.3° apart (new pixel phases for
+    the stars; further on, the field of a case would turn into another field), each seen with
+    new noise and a new baseline pattern every 20 seeds."""
+    return azimuth + 0.3 * (seed % N_POSITIONS)
+
+
+def run_seeds(kind, offset, altitude, catalogue, n_seeds, azimuth=20.0, max_few_stars=1, **spec_kw):
     """Fit ``n_seeds`` independent fields: new noise, new pixel baseline pattern, and the field
-    shifted by 0.3° in azimuth per seed (so stars fall on new pixel phases)."""
-    results = []
+    at :func:`field_azimuth` (so stars fall on new pixel phases).
+
+    A chunk may honestly be invalid for "too few stars" (the LST 70° field at one position
+    has three stars near the detection limit); such chunks are counted, not fitted: at most
+    ``max_few_stars`` of them. Any other invalid chunk fails."""
+    results, few = [], 0
     for seed in range(n_seeds):
         spec = FieldSpec(
             telescopes={1: kind},
             offsets={1: offset},
             altitude=altitude,
-            azimuth=azimuth + 0.3 * seed,
+            azimuth=field_azimuth(azimuth, seed),
             seed=seed,
             **spec_kw,
         )
         field = make_star_field(spec, 1)
         rows, fit = track_and_fit(field, spec, catalogue)
+        if not fit["is_valid"] and fit["reason"].startswith("too few stars"):
+            few += 1
+            continue
         assert fit["is_valid"], fit["reason"]
         fit["mean_alt"] = np.mean(field["pointing_alt"])
         results.append(fitted_arcsec(fit))
+    assert few <= max_few_stars, f"{few} of {n_seeds} chunks with too few stars"
     return np.array(results)
 
 
-def check_acceptance(results, offset, altitude, lower=0.7):
+def check_acceptance(results, offset, altitude):
     cos_alt = np.cos(np.deg2rad(altitude))
     truth = np.array([offset[0], offset[1] * cos_alt])
     n = len(results)
@@ -108,22 +128,22 @@ def check_acceptance(results, offset, altitude, lower=0.7):
         bias = values.mean() - truth[axis]
         assert abs(bias) < 0.1 * abs(truth[axis]) + 5.0, (axis, bias, values)
         pulls = (values - truth[axis]) / errors
-        assert lower <= pulls.std(ddof=1) <= 1.3, (axis, pulls.std(ddof=1), pulls)
+        assert 0.7 <= pulls.std(ddof=1) <= 1.3, (axis, pulls.std(ddof=1), pulls)
         assert abs(pulls.mean()) < 4 / np.sqrt(n), (axis, pulls.mean())
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "kind, offset, altitude, azimuth, errors_exact",
+    "kind, offset, altitude, azimuth",
     [
-        ("LST", (0.0, 0.0), 70.0, 20.0, True),
-        ("LST", (40.0, -60.0), 62.0, 100.0, True),
-        # sub-pixel PSF / very bright stars: the errors are conservative (pull std 0.4-0.7);
-        # here only the bias and "errors not too small" are required (docs/pointing-calibration.md)
-        ("LST", (-200.0, 300.0), 80.0, 20.0, False),
-        ("MST", (150.0, 120.0), 75.0, 20.0, False),
+        ("LST", (0.0, 0.0), 70.0, 20.0),
+        ("LST", (40.0, -60.0), 62.0, 100.0),
+        ("LST", (-200.0, 300.0), 80.0, 20.0),
+        ("MST", (150.0, 120.0), 75.0, 20.0),
     ],
 )
-def test_known_mispointing_recovered(kind, offset, altitude, azimuth, errors_exact, catalogue):
-    results = run_seeds(kind, offset, altitude, catalogue, n_seeds=20, azimuth=azimuth)
-    check_acceptance(results, offset, altitude, lower=0.7 if errors_exact else 0.0)
+def test_known_mispointing_recovered(kind, offset, altitude, azimuth, catalogue):
+    """40 seeds: the standard deviation of 20 pulls scatters by ±16 % (1 % of the samples
+    of a true width 1 fall below 0.63), too close to the 0.7-1.3 band to test it."""
+    results = run_seeds(kind, offset, altitude, catalogue, n_seeds=N_SEEDS, azimuth=azimuth)
+    check_acceptance(results, offset, altitude)

@@ -52,7 +52,12 @@ class TrackingSettings:
         Pixels with median variance above this times the camera median are broken.
     model_error : float
         Relative error of the PSF template added to each pixel's error in the star
-        fit (:func:`~.star_positions.fit_star_images`).
+        fit (:func:`~.star_positions.fit_star_images`; default 0, see there).
+    scale_by_chi2 : bool
+        Scale each star's position covariance by its χ²/ndf where that exceeds 1.
+    neighbour_sigma : float or None
+        Window pixels lit by a known fainter neighbour star (expected excess above
+        this many pixel errors) are left out of the star's fit; None: not done.
     """
 
     magnitude_limit: float = 7.5
@@ -64,8 +69,9 @@ class TrackingSettings:
     blend_radius_pitch: float = 3.0
     blend_delta_magnitude: float = 2.5
     hot_factor: float = 50.0
-    model_error: float = 0.03
+    model_error: float = 0.0
     scale_by_chi2: bool = True
+    neighbour_sigma: float | None = 0.5
 
 
 def chunk_indices(times_mjd, chunk_duration_s, origin_mjd=None):
@@ -207,6 +213,11 @@ def track_chunk(
         min_snr=settings.min_snr,
         model_error=settings.model_error,
         scale_by_chi2=settings.scale_by_chi2,
+        magnitude=mag[candidates][keep],
+        neighbours=None
+        if settings.neighbour_sigma is None
+        else (lon, lat, mag[candidates], np.flatnonzero(keep)),
+        neighbour_sigma=settings.neighbour_sigma or 0.0,
     )
     flags = np.where(flags == FLAG_OK, fits.pop("flag"), flags)
 
