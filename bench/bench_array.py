@@ -50,6 +50,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "array"))
+sys.path.insert(0, str(ROOT / "tests"))  # synthetic_dl1: the hand-built telescopes
 BIN = Path(sys.executable).parent
 WORK = Path(
     os.environ.get(

@@ -25,6 +25,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "pointing"))
+sys.path.insert(0, str(ROOT / "tests"))  # synthetic_dl1: the hand-built telescopes
 ANCHOR_MS = (22.0, 35.0)
 ARCSEC = np.deg2rad(1 / 3600)
 

@@ -27,6 +27,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "pointing"))
+sys.path.insert(0, str(ROOT / "tests"))  # synthetic_dl1: the hand-built telescopes
 ARCSEC = np.deg2rad(1 / 3600)
 CASES = {
     "lst70": ("LST", (0.0, 0.0), 70.0, 20.0),

@@ -32,6 +32,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "pointing"))
+sys.path.insert(0, str(ROOT / "tests"))  # synthetic_dl1: the hand-built telescopes
 PSF_CONFIG = """\
 ComaPSFModel:
   asymmetry_max: 0.0

@@ -215,92 +215,90 @@ def _ring_image(rng, tel, geometry_tel, kind, spec, efficiency):
     return image, dict(radius=radius, width=width, impact=impact, center_x=cx, center_y=cy)
 
 
-class _SyntheticSource:
-    """Factory of a ctapipe EventSource yielding synthetic ring events (made lazily)."""
+def write_events(path, subarray, obs_id, events, activity, datalevel="DL1_IMAGES", **writer):
+    """Write the events of ``events`` (an iterable of ctapipe ``ArrayEventContainer``,
+    consumed once) to ``path`` with ctapipe's own :class:`ctapipe.io.DataWriter`.
 
-    @staticmethod
-    def make(subarray, spec, truth):
-        from ctapipe.containers import (
-            ArrayEventContainer,
-            EventIndexContainer,
-            ObservationBlockContainer,
-            SchedulingBlockContainer,
-            TelescopeTriggerContainer,
-        )
-        from ctapipe.coordinates import TelescopeFrame
-        from ctapipe.io import DataLevel, EventSource
+    The writer reads the subarray, observation and scheduling blocks from its event
+    source: a small in-memory :class:`ctapipe.io.EventSource` of one observation block
+    ``obs_id`` (observed data) at data level ``datalevel`` gives them. ``writer`` are the
+    DataWriter's options (e.g. ``write_dl1_images=True``); the run is recorded as the
+    ctapipe provenance activity ``activity``.
+    """
+    from ctapipe.containers import ObservationBlockContainer, SchedulingBlockContainer
+    from ctapipe.core import Provenance
+    from ctapipe.io import DataLevel, DataWriter, EventSource
 
-        class SyntheticMuonSource(EventSource):
-            """In-memory event source of synthetic muon ring images."""
+    level = DataLevel[datalevel]
 
-            @staticmethod
-            def is_compatible(file_path):
-                return False
+    class InMemorySource(EventSource):
+        @staticmethod
+        def is_compatible(file_path):
+            return False
 
-            @property
-            def subarray(self):
-                return subarray
+        subarray = property(lambda self: subarray)
+        is_simulation = property(lambda self: False)
+        datalevels = property(lambda self: (level,))
+        obs_ids = property(lambda self: [obs_id])
 
-            @property
-            def is_simulation(self):
-                return False
+        @property
+        def observation_blocks(self):
+            block = ObservationBlockContainer(obs_id=np.uint64(obs_id), sb_id=np.uint64(1))
+            return {obs_id: block}
 
-            @property
-            def datalevels(self):
-                return (DataLevel.DL1_IMAGES,)
+        @property
+        def scheduling_blocks(self):
+            return {1: SchedulingBlockContainer(sb_id=np.uint64(1))}
 
-            @property
-            def obs_ids(self):
-                return [spec.obs_id]
+        def _generator(self):
+            yield from events
 
-            @property
-            def observation_blocks(self):
-                return {
-                    spec.obs_id: ObservationBlockContainer(
-                        obs_id=np.uint64(spec.obs_id), sb_id=np.uint64(1)
-                    )
-                }
+    source = InMemorySource()
+    provenance = Provenance()
+    provenance.start_activity(activity)
+    with DataWriter(event_source=source, output_path=path, overwrite=True, **writer) as out:
+        for event in source:
+            out(event)
+    provenance.finish_activity()
 
-            @property
-            def scheduling_blocks(self):
-                return {1: SchedulingBlockContainer(sb_id=np.uint64(1))}
 
-            def _generator(self):
-                rng = np.random.default_rng(spec.seed)
-                start = Time(spec.start, scale="utc")
-                offsets = np.sort(rng.uniform(0, spec.duration_s, spec.n_events))
-                times = start + offsets * u.s
-                tel_ids = sorted(subarray.tel)
-                frames = {
-                    t: subarray.tel[t].camera.geometry.transform_to(TelescopeFrame())
-                    for t in tel_ids
-                }
-                effs = {t: true_efficiency(spec, t, times) for t in tel_ids}
-                for i in range(spec.n_events):
-                    seen = [t for t in tel_ids if rng.uniform() < spec.tel_fraction]
-                    if not seen:
-                        seen = [tel_ids[int(rng.integers(len(tel_ids)))]]
-                    event = ArrayEventContainer(count=i)
-                    event.index = EventIndexContainer(obs_id=spec.obs_id, event_id=i + 1)
-                    event.trigger.time = times[i]
-                    event.trigger.tels_with_trigger = np.array(seen, dtype=np.int16)
-                    for tel_id in seen:
-                        tel = subarray.tel[tel_id]
-                        kind = tel.optics.name
-                        image, true = _ring_image(
-                            rng, tel, frames[tel_id], kind, spec, effs[tel_id][i]
-                        )
-                        event.trigger.tel[tel_id] = TelescopeTriggerContainer(time=times[i])
-                        dl1 = event.dl1.tel[tel_id]
-                        dl1.image = image
-                        dl1.peak_time = np.zeros_like(image)
-                        truth.append(
-                            (spec.obs_id, i + 1, tel_id, times[i].unix, effs[tel_id][i])
-                            + tuple(true[k] for k in ("radius", "width", "impact"))
-                        )
-                    yield event
+def _ring_events(subarray, spec, truth):
+    """Synthetic ring events of ``spec`` (made lazily); appends each image's truth to ``truth``."""
+    from ctapipe.containers import (
+        ArrayEventContainer,
+        EventIndexContainer,
+        TelescopeTriggerContainer,
+    )
+    from ctapipe.coordinates import TelescopeFrame
 
-        return SyntheticMuonSource()
+    rng = np.random.default_rng(spec.seed)
+    start = Time(spec.start, scale="utc")
+    offsets = np.sort(rng.uniform(0, spec.duration_s, spec.n_events))
+    times = start + offsets * u.s
+    tel_ids = sorted(subarray.tel)
+    frames = {t: subarray.tel[t].camera.geometry.transform_to(TelescopeFrame()) for t in tel_ids}
+    effs = {t: true_efficiency(spec, t, times) for t in tel_ids}
+    for i in range(spec.n_events):
+        seen = [t for t in tel_ids if rng.uniform() < spec.tel_fraction]
+        if not seen:
+            seen = [tel_ids[int(rng.integers(len(tel_ids)))]]
+        event = ArrayEventContainer(count=i)
+        event.index = EventIndexContainer(obs_id=spec.obs_id, event_id=i + 1)
+        event.trigger.time = times[i]
+        event.trigger.tels_with_trigger = np.array(seen, dtype=np.int16)
+        for tel_id in seen:
+            tel = subarray.tel[tel_id]
+            kind = tel.optics.name
+            image, true = _ring_image(rng, tel, frames[tel_id], kind, spec, effs[tel_id][i])
+            event.trigger.tel[tel_id] = TelescopeTriggerContainer(time=times[i])
+            dl1 = event.dl1.tel[tel_id]
+            dl1.image = image
+            dl1.peak_time = np.zeros_like(image)
+            truth.append(
+                (spec.obs_id, i + 1, tel_id, times[i].unix, effs[tel_id][i])
+                + tuple(true[k] for k in ("radius", "width", "impact"))
+            )
+        yield event
 
 
 def write_synthetic_run(path, spec, subarray=None):
@@ -322,24 +320,14 @@ def write_synthetic_run(path, spec, subarray=None):
         true_efficiency, true_radius [deg], true_width [deg], true_impact [m].
     """
     from astropy.table import Table
-    from ctapipe.core import Provenance
-    from ctapipe.io import DataWriter
 
     subarray = build_subarray() if subarray is None else subarray
     truth = []
-    source = _SyntheticSource.make(subarray, spec, truth)
-    provenance = Provenance()
-    provenance.start_activity("calibpipe-tasks synthetic muon DL1")
-    with DataWriter(
-        event_source=source,
-        output_path=path,
-        overwrite=True,
-        write_dl1_images=True,
-        write_dl1_parameters=False,
-    ) as writer:
-        for event in source:
-            writer(event)
-    provenance.finish_activity()
+    events = _ring_events(subarray, spec, truth)
+    write_events(
+        path, subarray, spec.obs_id, events, "calibpipe-tasks synthetic muon DL1",
+        write_dl1_images=True, write_dl1_parameters=False,
+    )  # fmt: skip
     names = ["obs_id", "event_id", "tel_id", "time_unix", "true_efficiency"]
     names += ["true_radius", "true_width", "true_impact"]
     table = Table(rows=truth, names=names) if truth else Table(names=names)

@@ -20,12 +20,9 @@ def write_calibration_dl1(path, subarray, truths, kind, n_events, start, rate_hz
         ArrayEventContainer,
         EventIndexContainer,
         EventType,
-        ObservationBlockContainer,
-        SchedulingBlockContainer,
         TelescopeTriggerContainer,
     )
-    from ctapipe.core import Provenance
-    from ctapipe.io import DataLevel, DataWriter, EventSource
+    from synthetic_dl1 import write_events
 
     rng = np.random.default_rng(seed)
     event_type = EventType.SKY_PEDESTAL if kind == "pedestal" else EventType.FLATFIELD
@@ -33,61 +30,28 @@ def write_calibration_dl1(path, subarray, truths, kind, n_events, start, rate_hz
     times = Time(start, scale="tai") + ((np.arange(n_events) + offset) / rate_hz) * u.s
     data = {t: simulate_events(truth, n_events, kind, rng) for t, truth in truths.items()}
 
-    class CalibrationEventSource(EventSource):
-        @staticmethod
-        def is_compatible(file_path):
-            return False
+    def events():
+        for i in range(n_events):
+            event = ArrayEventContainer(count=i)
+            event.index = EventIndexContainer(obs_id=1, event_id=2 * i + (kind != "pedestal"))
+            event.trigger.time = times[i]
+            event.trigger.event_type = event_type
+            event.trigger.tels_with_trigger = np.array(sorted(truths), dtype=np.int16)
+            for tel_id, (charge, peak_time) in data.items():
+                event.trigger.tel[tel_id] = TelescopeTriggerContainer(time=times[i])
+                event.dl1.tel[tel_id].image = charge[i]
+                event.dl1.tel[tel_id].peak_time = peak_time[i]
+            yield event
 
-        @property
-        def subarray(self):
-            return subarray
-
-        @property
-        def is_simulation(self):
-            return False
-
-        @property
-        def datalevels(self):
-            return (DataLevel.DL1_IMAGES,)
-
-        @property
-        def obs_ids(self):
-            return [1]
-
-        @property
-        def observation_blocks(self):
-            return {1: ObservationBlockContainer(obs_id=np.uint64(1), sb_id=np.uint64(1))}
-
-        @property
-        def scheduling_blocks(self):
-            return {1: SchedulingBlockContainer(sb_id=np.uint64(1))}
-
-        def _generator(self):
-            for i in range(n_events):
-                event = ArrayEventContainer(count=i)
-                event.index = EventIndexContainer(obs_id=1, event_id=2 * i + (kind != "pedestal"))
-                event.trigger.time = times[i]
-                event.trigger.event_type = event_type
-                event.trigger.tels_with_trigger = np.array(sorted(truths), dtype=np.int16)
-                for tel_id, (charge, peak_time) in data.items():
-                    event.trigger.tel[tel_id] = TelescopeTriggerContainer(time=times[i])
-                    event.dl1.tel[tel_id].image = charge[i]
-                    event.dl1.tel[tel_id].peak_time = peak_time[i]
-                yield event
-
-    source = CalibrationEventSource()
-    provenance = Provenance()
-    provenance.start_activity("synthetic calibration events")
-    with DataWriter(
-        event_source=source,
-        output_path=path,
-        overwrite=True,
+    write_events(
+        path,
+        subarray,
+        1,
+        events(),
+        "synthetic calibration events",
         write_dl1_images=True,
         write_dl1_parameters=False,
-    ) as writer:
-        for event in source:
-            writer(event)
-    provenance.finish_activity()
+    )
 
 
 def write_calibration_r1(path, subarray, truths, n_events, start, rate_hz=200.0, seed=0):
@@ -166,13 +130,10 @@ def _write_r1(path, subarray, truths, n_total, start, rate_hz, content, quantum=
     from ctapipe.containers import (
         ArrayEventContainer,
         EventIndexContainer,
-        ObservationBlockContainer,
         PixelStatus,
-        SchedulingBlockContainer,
         TelescopeTriggerContainer,
     )
-    from ctapipe.core import Provenance
-    from ctapipe.io import DataLevel, DataWriter, EventSource
+    from synthetic_dl1 import write_events
 
     samples = np.arange(subarray.tel[min(truths)].camera.readout.n_samples)
     times = Time(start, scale="tai") + (np.arange(n_total) / rate_hz) * u.s
@@ -188,51 +149,34 @@ def _write_r1(path, subarray, truths, n_total, start, rate_hz, content, quantum=
             wave = np.round(wave / quantum) * quantum
         return wave.astype(np.float32)
 
-    class CalibrationR1Source(EventSource):
-        @staticmethod
-        def is_compatible(file_path):
-            return False
+    def events():
+        for i in range(n_total):
+            event = ArrayEventContainer(count=i)
+            event.index = EventIndexContainer(obs_id=1, event_id=i + 1)
+            event.trigger.time = times[i]
+            event.trigger.tels_with_trigger = np.array(sorted(truths), dtype=np.int16)
+            for tel_id, truth in truths.items():
+                event_type, charge, peak = content(i, tel_id, truth)
+                event.trigger.event_type = event_type
+                event.trigger.tel[tel_id] = TelescopeTriggerContainer(time=times[i])
+                r1 = event.r1.tel[tel_id]
+                selected = charge.shape[0] == 1
+                baseline = truth.baseline[:1] if selected else truth.baseline
+                r1.waveform = waveform(baseline, truth.window_width, charge, peak + 1.0)
+                r1.pixel_status = np.full(truth.n_pixels, high if selected else both, np.uint8)
+                if selected:
+                    r1.selected_gain_channel = np.zeros(truth.n_pixels, np.int8)
+                r1.event_type = event_type
+            yield event
 
-        subarray = property(lambda self: subarray)
-        is_simulation = property(lambda self: False)
-        datalevels = property(lambda self: (DataLevel.R1,))
-        obs_ids = property(lambda self: [1])
-        observation_blocks = property(
-            lambda self: {1: ObservationBlockContainer(obs_id=np.uint64(1), sb_id=np.uint64(1))}
-        )
-        scheduling_blocks = property(lambda self: {1: SchedulingBlockContainer(sb_id=np.uint64(1))})
-
-        def _generator(self):
-            for i in range(n_total):
-                event = ArrayEventContainer(count=i)
-                event.index = EventIndexContainer(obs_id=1, event_id=i + 1)
-                event.trigger.time = times[i]
-                event.trigger.tels_with_trigger = np.array(sorted(truths), dtype=np.int16)
-                for tel_id, truth in truths.items():
-                    event_type, charge, peak = content(i, tel_id, truth)
-                    event.trigger.event_type = event_type
-                    event.trigger.tel[tel_id] = TelescopeTriggerContainer(time=times[i])
-                    r1 = event.r1.tel[tel_id]
-                    selected = charge.shape[0] == 1
-                    baseline = truth.baseline[:1] if selected else truth.baseline
-                    r1.waveform = waveform(baseline, truth.window_width, charge, peak + 1.0)
-                    r1.pixel_status = np.full(truth.n_pixels, high if selected else both, np.uint8)
-                    if selected:
-                        r1.selected_gain_channel = np.zeros(truth.n_pixels, np.int8)
-                    r1.event_type = event_type
-                yield event
-
-    source = CalibrationR1Source()
-    provenance = Provenance()
-    provenance.start_activity("synthetic calibration R1 events")
-    with DataWriter(
-        event_source=source,
-        output_path=path,
-        overwrite=True,
+    write_events(
+        path,
+        subarray,
+        1,
+        events(),
+        "synthetic calibration R1 events",
+        datalevel="R1",
         write_r1_waveforms=True,
         write_dl1_images=False,
         write_dl1_parameters=False,
-    ) as writer:
-        for event in source:
-            writer(event)
-    provenance.finish_activity()
+    )

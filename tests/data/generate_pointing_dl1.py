@@ -22,6 +22,7 @@ from astropy.utils import iers
 
 HERE = Path(__file__).resolve().parent / "pointing"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pointing"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # synthetic_dl1
 
 from star_field import FieldSpec, write_star_field, write_star_field_r1  # noqa: E402
 

@@ -309,12 +309,10 @@ def write_star_field(path, spec, write_pointing=True):
         ArrayEventContainer,
         EventIndexContainer,
         EventType,
-        ObservationBlockContainer,
-        SchedulingBlockContainer,
         TelescopeTriggerContainer,
     )
-    from ctapipe.core import Provenance
-    from ctapipe.io import DataLevel, DataWriter, EventSource, write_table
+    from ctapipe.io import write_table
+    from synthetic_dl1 import write_events
 
     subarray = subarray_for(spec.telescopes)
     fields = {t: make_star_field(spec, t, subarray) for t in sorted(spec.telescopes)}
@@ -322,66 +320,29 @@ def write_star_field(path, spec, write_pointing=True):
     shown = spec.image_telescopes
     written = {t: d for t, d in fields.items() if shown is None or t in shown}
 
-    class StarFieldSource(EventSource):
-        @staticmethod
-        def is_compatible(file_path):
-            return False
+    def events():
+        for i in range(spec.n_events):
+            event = ArrayEventContainer(count=i)
+            event.index = EventIndexContainer(obs_id=spec.obs_id, event_id=i + 1)
+            event.trigger.time = times[i]
+            event.trigger.event_type = EventType(spec.event_type)
+            event.trigger.tels_with_trigger = np.array(sorted(written), dtype=np.int16)
+            for tel_id, data in written.items():
+                event.trigger.tel[tel_id] = TelescopeTriggerContainer(time=times[i])
+                dl1 = event.dl1.tel[tel_id]
+                dl1.image = data["images"][i]
+                dl1.peak_time = np.zeros_like(data["images"][i])
+            yield event
 
-        @property
-        def subarray(self):
-            return subarray
-
-        @property
-        def is_simulation(self):
-            return False
-
-        @property
-        def datalevels(self):
-            return (DataLevel.DL1_IMAGES,)
-
-        @property
-        def obs_ids(self):
-            return [spec.obs_id]
-
-        @property
-        def observation_blocks(self):
-            return {
-                spec.obs_id: ObservationBlockContainer(
-                    obs_id=np.uint64(spec.obs_id), sb_id=np.uint64(1)
-                )
-            }
-
-        @property
-        def scheduling_blocks(self):
-            return {1: SchedulingBlockContainer(sb_id=np.uint64(1))}
-
-        def _generator(self):
-            for i in range(spec.n_events):
-                event = ArrayEventContainer(count=i)
-                event.index = EventIndexContainer(obs_id=spec.obs_id, event_id=i + 1)
-                event.trigger.time = times[i]
-                event.trigger.event_type = EventType(spec.event_type)
-                event.trigger.tels_with_trigger = np.array(sorted(written), dtype=np.int16)
-                for tel_id, data in written.items():
-                    event.trigger.tel[tel_id] = TelescopeTriggerContainer(time=times[i])
-                    dl1 = event.dl1.tel[tel_id]
-                    dl1.image = data["images"][i]
-                    dl1.peak_time = np.zeros_like(data["images"][i])
-                yield event
-
-    source = StarFieldSource()
-    provenance = Provenance()
-    provenance.start_activity("synthetic star field")
-    with DataWriter(
-        event_source=source,
-        output_path=path,
-        overwrite=True,
+    write_events(
+        path,
+        subarray,
+        spec.obs_id,
+        events(),
+        "synthetic star field",
         write_dl1_images=True,
         write_dl1_parameters=False,
-    ) as writer:
-        for event in source:
-            writer(event)
-    provenance.finish_activity()
+    )
     if write_pointing:
         end = spec.n_events / spec.rate_hz
         grid = np.arange(-spec.pointing_before_s, end + spec.pointing_after_s, spec.pointing_step_s)
@@ -412,65 +373,44 @@ def write_star_field_r1(path, spec, n_samples=20):
         ArrayEventContainer,
         EventIndexContainer,
         EventType,
-        ObservationBlockContainer,
-        SchedulingBlockContainer,
         TelescopeTriggerContainer,
     )
-    from ctapipe.core import Provenance
-    from ctapipe.io import DataLevel, DataWriter, EventSource, write_table
+    from ctapipe.io import write_table
+    from synthetic_dl1 import write_events
 
     subarray = subarray_for(spec.telescopes)
     fields = {t: make_star_field(spec, t, subarray) for t in sorted(spec.telescopes)}
     times = event_times(spec)
     rng = np.random.default_rng([spec.seed, 99])
 
-    class StarFieldR1Source(EventSource):
-        @staticmethod
-        def is_compatible(file_path):
-            return False
+    def events():
+        for i in range(spec.n_events):
+            event = ArrayEventContainer(count=i)
+            event.index = EventIndexContainer(obs_id=spec.obs_id, event_id=i + 1)
+            event.trigger.time = times[i]
+            event.trigger.event_type = EventType(spec.event_type)
+            event.trigger.tels_with_trigger = np.array(sorted(fields), dtype=np.int16)
+            for tel_id, data in fields.items():
+                event.trigger.tel[tel_id] = TelescopeTriggerContainer(time=times[i])
+                sigma = np.sqrt(np.clip(data["expected"][i], 0, None))
+                n_pix = sigma.size
+                noise = rng.standard_normal((1, n_pix, n_samples))
+                r1 = event.r1.tel[tel_id]
+                r1.waveform = (noise * sigma[None, :, None]).astype(np.float32)
+                r1.selected_gain_channel = None
+                # DVR_0 | HIGH_GAIN_STORED
+                r1.pixel_status = np.full(n_pix, 5, dtype=np.uint8)
+            yield event
 
-        subarray = property(lambda self: subarray)
-        is_simulation = property(lambda self: False)
-        datalevels = property(lambda self: (DataLevel.R1,))
-        obs_ids = property(lambda self: [spec.obs_id])
-
-        @property
-        def observation_blocks(self):
-            block = ObservationBlockContainer(obs_id=np.uint64(spec.obs_id), sb_id=np.uint64(1))
-            return {spec.obs_id: block}
-
-        @property
-        def scheduling_blocks(self):
-            return {1: SchedulingBlockContainer(sb_id=np.uint64(1))}
-
-        def _generator(self):
-            for i in range(spec.n_events):
-                event = ArrayEventContainer(count=i)
-                event.index = EventIndexContainer(obs_id=spec.obs_id, event_id=i + 1)
-                event.trigger.time = times[i]
-                event.trigger.event_type = EventType(spec.event_type)
-                event.trigger.tels_with_trigger = np.array(sorted(fields), dtype=np.int16)
-                for tel_id, data in fields.items():
-                    event.trigger.tel[tel_id] = TelescopeTriggerContainer(time=times[i])
-                    sigma = np.sqrt(np.clip(data["expected"][i], 0, None))
-                    n_pix = sigma.size
-                    noise = rng.standard_normal((1, n_pix, n_samples))
-                    r1 = event.r1.tel[tel_id]
-                    r1.waveform = (noise * sigma[None, :, None]).astype(np.float32)
-                    r1.selected_gain_channel = None
-                    # DVR_0 | HIGH_GAIN_STORED
-                    r1.pixel_status = np.full(n_pix, 5, dtype=np.uint8)
-                yield event
-
-    source = StarFieldR1Source()
-    provenance = Provenance()
-    provenance.start_activity("synthetic star field R1")
-    with DataWriter(
-        event_source=source, output_path=path, overwrite=True, write_r1_waveforms=True
-    ) as writer:
-        for event in source:
-            writer(event)
-    provenance.finish_activity()
+    write_events(
+        path,
+        subarray,
+        spec.obs_id,
+        events(),
+        "synthetic star field R1",
+        datalevel="R1",
+        write_r1_waveforms=True,
+    )
     end = spec.n_events / spec.rate_hz
     grid = np.arange(-spec.pointing_before_s, end + spec.pointing_after_s, spec.pointing_step_s)
     ptimes = Time(spec.start, scale="utc") + grid * u.s
