@@ -17,8 +17,8 @@ from cwl_engines import JOBS, cwl_for, load_cwl
 TOOLS = sorted((CWL_DIR / "tools").glob("*.cwl"))
 TOOL_JOBS = [j for j in JOBS if load_cwl(cwl_for(j))["class"] == "CommandLineTool"]
 KEYS = ("coresMin", "ramMin", "outdirMin", "tmpdirMin")
-#: tools whose memory grows with the input and whose conformance jobs last long enough for
-#: cwltool's once-a-second sampling: their peaks must be measured, not just pass unmeasured
+#: tools whose memory grows with the input and whose own conformance jobs last long enough
+#: for cwltool's once-a-second sampling: their peaks must be measured, not just pass unmeasured
 MUST_BE_MEASURED = {"process-muons", "create-atmospheric-model", "ingest-meteo"}
 
 
@@ -114,8 +114,10 @@ def test_measured_peaks_within_declared(job, reference):
         if run.peak_mib > declared:
             over.append(f"{run.name} ({run.tool.name}): peak {run.peak_mib} MiB > {declared}")
     assert over == []
-    tools = {run.tool.stem for run in reference.cwl_jobs(job.stem)}
-    assert MUST_BE_MEASURED & tools <= set(measured), "a long step's peak was not sampled"
+    # the tool's own conformance job is long enough to be sampled; inside workflows the same
+    # tool may run on a small input in under a second (the campaign's one-night steps)
+    if job.stem in MUST_BE_MEASURED:
+        assert job.stem in measured, "a long step's peak was not sampled"
 
 
 @pytest.mark.parametrize("job", TOOL_JOBS, ids=[j.stem for j in TOOL_JOBS])
