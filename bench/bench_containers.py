@@ -2,13 +2,15 @@
 
     .venv/bin/python bench/bench_containers.py [--repeat 3]
 
-Runs ``process-muons`` on the sample run ``tests/data/muon/run201.dl1.h5`` (30 events) three
+Runs ``process-muons`` on the sample run ``tests/data/muon/run201.dl1.h5`` (30 events) four
 ways, side by side: (a) from the venv on the host, (b) in the step image as built (ctapipe's
-numba functions compiled into the image's cache at build time), (c) in the same image with
-``NUMBA_CACHE_DIR`` pointed at an empty directory, i.e. what every container start cost
-before the image carried the cache. Wall time per run (median of ``--repeat``), and the
-ratios to (a). Needs podman and the image (``make images``). The numbers depend on the
-machine's load (printed with them).
+numba functions compiled into the image's cache at build time), (b') the same with the
+container's root read-only, as ``cwltool --podman``, Toil and Singularity start it (numba
+refuses a read-only cache; the image's start-up hook copies it to /tmp), (c) in the same image
+with ``NUMBA_CACHE_DIR`` pointed at an empty directory, i.e. what every container start cost
+before the image carried the cache, and what a read-only start cost before the hook. Wall
+time per run (median of ``--repeat``), and the ratios to (a). Needs podman and the image
+(``make images``). The numbers depend on the machine's load (printed with them).
 """
 
 import argparse
@@ -59,12 +61,18 @@ def main(argv=None):
         print(f"skipped: no podman or no image {tag} (make images)")
         return 0
     venv_step = [str(Path(sys.executable).parent / "calibpipe-tasks"), "process-muons"]
-    times = {"venv": [], "image": [], "image, empty numba cache": []}
+    times = {
+        "venv": [],
+        "image": [],
+        "image, read-only root (as CWL runners start it)": [],
+        "image, empty numba cache": [],
+    }
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory() as out:
             times["venv"].append(timed([*venv_step, *ARGS, "--output-dir", out], cwd=SAMPLE))
         for label, extra in (
             ("image", []),
+            ("image, read-only root (as CWL runners start it)", ["--read-only=true"]),
             ("image, empty numba cache", ["-e", "NUMBA_CACHE_DIR=/tmp/empty"]),
         ):
             with tempfile.TemporaryDirectory() as out:

@@ -1,35 +1,43 @@
-"""The conformance list passes with every step in the image, under cwltool and Toil.
+"""Every CWL job of the collection runs in the step image with the reference run's products.
 
-``cwltest -- --podman`` runs every entry of tests/cwl/conformance_tests.yml in containers (the
-tools under cwltool, the workflows under Toil) and
-checks each product against the checksums of the ``--no-container`` reference run: the
-products are byte-identical. Tools that need the network (``NetworkAccess``: the ``fetch-*``
-jobs) run their containers on the host's network (``--custom-net=host``), so that they reach
-the local stand-ins of the services on 127.0.0.1; every other step runs with ``--net=none``.
-What the list expects by name only is compared here by content with a ``--no-container`` run:
-SQLite databases (by their rows) and the JSON records of the software stack (without the keys
-that name it: the image has its own Python).
+Each tool and workflow job of ``cwl/jobs/`` runs under ``cwltool --podman`` (every step in the
+image, one test per job, so that the pytest-xdist workers share them) and its products are
+compared with the suite's ``cwltool --no-container`` reference run on this machine
+(``reference`` fixture): byte for byte; SQLite databases by their rows; the HDF5 files of
+ctapipe's own tools by every node, attribute and value except their random activity id and
+creation time; and the records that name the software stack (exchange manifests, campaign
+indices, databases holding them) without that record, which differs by design (the image has
+its own Python). A tool's own provenance record must name the image's Python: the step
+really ran there. Tools that need the network (``NetworkAccess``: the ``fetch-*`` jobs) run
+their containers on the host's network (``--custom-net=host``), so that they reach the local
+stand-ins of the services on 127.0.0.1; every other step runs with ``--net=none``.
+
+Toil with the steps in containers is the Slurm stage's (tests/slurm: the molecular-atmosphere
+workflow under ``--batchSystem slurm --podman``); a tool's container is started by cwltool's
+job runner under both engines, and Toil's own scheduling (scatter, gather) is checked against
+the reference run without containers (tests/cwl/test_engines.py).
 
 The stage runs where podman can be had (tests/podman_fixture.py: installed here by
-containers/setup-host.sh when root with apt) and is skipped with a clear message elsewhere; under
-CI (``CI=true``) a missing podman is a failure. The image is built once by containers/build.sh.
+containers/setup-host.sh when root with apt) and is skipped with a clear message elsewhere;
+under CI (``CI=true``) a missing podman is a failure. The image is built once by
+containers/build.sh (cached; started in the background at the start of the session,
+tests/podman_fixture.py).
 """
 
 import filecmp
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 from conftest import DATA, ROOT
 from cwl_engines import (
-    ENGINES,
     JOBS,
     cwl_for,
+    differing_products,
     load_cwl,
-    product_files,
-    run_cwltest,
+    needs_network,
     run_engine,
-    same_product,
 )
 from fake_services_fixture import fake_services  # noqa: F401 (fixture)
 from make_conformance import SOFTWARE_TAG, conformance_entries, expected_files
@@ -42,26 +50,33 @@ pytestmark = pytest.mark.containers
 
 TOOLS = sorted((ROOT / "cwl" / "tools").glob("*.cwl"))
 
+#: workflow jobs not run in the image here, and why: each of their steps runs there elsewhere
+LEFT_OUT = {
+    # its steps are the molecular-atmosphere workflow's plus plan-/index-campaign
+    "molecular-atmosphere-campaign": "steps of molecular-atmosphere-fram and tool jobs",
+    # the same workflow as molecular-atmosphere-fram without its FRAM steps; in the image
+    # under Toil on Slurm (tests/slurm)
+    "molecular-atmosphere": "steps of molecular-atmosphere-fram; on Slurm with --podman",
+    # its steps are a subset of camera-calibration-spe's
+    "camera-calibration": "steps of camera-calibration-spe",
+}
+CONTAINER_JOBS = [j for j in JOBS if j.stem not in LEFT_OUT]
 
-def _compared_by_content(job):
-    """Tool jobs with SQLite products, and jobs with JSON records of the software stack."""
+
+def _compared_without_software(job):
+    """Jobs with JSON records of the software stack, and tool jobs with SQLite products."""
     entry = conformance_entries()[job.stem]
     names = [f["basename"] for value in entry["output"].values() for f in expected_files(value)]
     is_tool = load_cwl(cwl_for(job))["class"] == "CommandLineTool"
     return SOFTWARE_TAG in entry["tags"] or (is_tool and any(n.endswith(".sqlite") for n in names))
 
 
-CONTENT_JOBS = [j for j in JOBS if _compared_by_content(j)]
-
-
-@pytest.fixture(scope="module")
-def reference_products(reference):
-    """Products of the suite's ``cwltool --no-container`` reference run, per job."""
-
-    def get(job):
-        return reference.outdir(job.stem)
-
-    return get
+def _recorded_python(record):
+    """The Python version a tool's provenance record names (ours, or ctapipe's own list)."""
+    doc = json.loads(record.read_text())
+    if isinstance(doc, list):  # ctapipe's provenance: one activity per run of the tool
+        return ".".join(doc[-1]["system"]["python"]["version"])
+    return doc["software"]["python"]
 
 
 def test_tool_hints_name_the_built_image():
@@ -77,62 +92,40 @@ def test_tool_hints_name_the_built_image():
         assert load_cwl(tool)["hints"]["DockerRequirement"]["dockerPull"] == tag, tool.name
 
 
-@pytest.mark.slow
-@pytest.mark.usefixtures("fake_services")  # the fetch-* entries run too
-@pytest.mark.parametrize("engine", ENGINES)
-def test_conformance_list_passes_in_containers(engine, image, podman_env, reference, tmp_path):
-    """Every product the same byte for byte as the --no-container reference on this machine.
+def test_left_out_workflows_have_every_step_in_the_image(reference):
+    """Each step a left-out job ran in the reference run runs in the image in another job
+    of this stage, and so does every tool of the collection."""
 
-    Every entry runs in the image once: cwltool runs the tool entries (each tool's container
-    on its own job), Toil the workflow entries (its own scheduling of containerised steps,
-    scatter and gather). A tool's container is started by the same cwltool job runner under
-    both engines, and both engines run every entry without containers
-    (tests/cwl/test_conformance.py). Left out under Toil, each run in the image elsewhere:
-    the campaign workflow (its steps are the molecular-atmosphere workflow's plus
-    plan-/index-campaign, tool entries in the image under cwltool; Toil's scatter and gather
-    of containerised steps are the muon and array workflows'), the molecular-atmosphere
-    workflow (Toil with every step in the image on Slurm, tests/slurm) and camera-calibration
-    (its steps are a subset of camera-calibration-spe's, which runs here).
-    """
-    if engine == "toil":
-        left_out = ["molecular-atmosphere-campaign", "molecular-atmosphere", "camera-calibration"]
-        selection = ("--tags", "workflow", "-S", ",".join(left_out))
-    else:
-        selection = ("--tags", "tool")
-    result = run_cwltest(
-        engine, reference.local_list, tmp_path, "-j", "2", "--timeout", "1800", *selection,
-        engine_args=("--podman", "--custom-net=host"), env=podman_env,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "All tests passed" in result.stdout + result.stderr
+    def ran(stem):
+        return {run.tool.resolve() for run in reference.cwl_jobs(stem)}
+
+    in_image = set().union(*(ran(job.stem) for job in CONTAINER_JOBS))
+    for stem in LEFT_OUT:
+        assert ran(stem) and ran(stem) <= in_image, (stem, ran(stem) - in_image)
+    assert {t.resolve() for t in TOOLS} <= in_image
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("job", CONTENT_JOBS, ids=[j.stem for j in CONTENT_JOBS])
-def test_job_in_container_matches_no_container(
-    job, image, image_python, podman_env, reference_products, tmp_path
+@pytest.mark.usefixtures("fake_services")  # for the fetch-* jobs
+@pytest.mark.parametrize("job", CONTAINER_JOBS, ids=[j.stem for j in CONTAINER_JOBS])
+def test_job_in_container_matches_the_reference_run(
+    job, image, image_python, podman_env, reference, tmp_path
 ):
-    """What the list expects by name only: the same content as a --no-container run."""
+    cwl = cwl_for(job)
     outdir = tmp_path / "out"
-    run_engine("cwltool", cwl_for(job), job, outdir, tmp_path, "podman", env=podman_env)
-    expected = reference_products(job)
-    files = product_files(expected)
-    assert files, "the job produced no product"
-    assert product_files(outdir) == files
-    for rel in files:
-        assert same_product(expected / rel, outdir / rel, across_software=True), f"{rel} differs"
-    # the step really ran inside the image: its own record (not copies it passes on, e.g. records
-    # exported from a database) names the image's Python; workflows need not output records
-    if load_cwl(cwl_for(job))["class"] == "CommandLineTool":
-        record = outdir / f"{job.stem}.provenance.json"
-        assert record.exists(), "no provenance record"
-        assert json.loads(record.read_text())["software"]["python"] == image_python
-
-
-def test_content_jobs_cover_the_unchecksummed_products():
-    names = {j.stem for j in CONTENT_JOBS}
-    assert {"db-init", "db-upload", "create-atmospheric-model", "molecular-atmosphere"} <= names
-    assert "compute-macobac" not in names and "muon-calibration" not in names
+    network = "host" if needs_network(cwl) else None
+    outputs = run_engine(
+        "cwltool", cwl, job, outdir, tmp_path, "podman", env=podman_env, network=network
+    )
+    assert outputs.keys() == reference.runs[job.stem].keys()
+    differing = differing_products(
+        reference.outdir(job.stem), outdir, across_software=_compared_without_software(job)
+    )
+    assert not differing, "\n".join(differing)
+    # the step really ran inside the image: its own record (not copies it passes on, e.g.
+    # records exported from a database) names the image's Python
+    if load_cwl(cwl)["class"] == "CommandLineTool":
+        assert _recorded_python(Path(outputs["provenance"]["path"])) == image_python
 
 
 def test_image_lists_every_step(image, podman_env):
@@ -148,9 +141,21 @@ def test_image_lists_every_step(image, podman_env):
         assert step in result.stdout
 
 
-def test_podman_run_one_step_as_a_user_would(
-    image, image_python, podman_env, reference_products, tmp_path
-):
+def test_read_only_container_loads_the_numba_cache(image, podman_env):
+    """CWL runners start the image read-only: ctapipe's functions still come from the cache
+    built into it (a copy in /tmp), not compiled again at every start (20-35 s a step)."""
+    cmd = ["podman", "run", "--rm", "--network", "none", "--read-only=true"]
+    cmd += ["--env", "NUMBA_DEBUG_CACHE=1", image, "python3", "-c"]
+    cmd.append("import os, ctapipe.image.extractor; print(os.environ['NUMBA_CACHE_DIR'])")
+    result = subprocess.run(cmd, capture_output=True, text=True, env=podman_env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    assert lines[-1].startswith("/tmp/numba-cache-"), lines[-1]
+    assert any(line.startswith("[cache] data loaded") for line in lines), result.stdout[-2000:]
+    assert not [line for line in lines if line.startswith("[cache] data saved")]
+
+
+def test_podman_run_one_step_as_a_user_would(image, image_python, podman_env, reference, tmp_path):
     """``podman run`` (or ``docker run``) of one step, inputs mounted read-only."""
     job = next(j for j in JOBS if j.stem == "compute-macobac")
     cmd = ["podman", "run", "--rm", "--network", "none", "-v", f"{DATA}:/data:ro"]
@@ -159,7 +164,7 @@ def test_podman_run_one_step_as_a_user_would(
     cmd += ["--co2-file", "/data/scripps_monthly_in_situ_co2_mlo.csv", "--until", "2023-06-30"]
     result = subprocess.run(cmd, capture_output=True, text=True, env=podman_env)
     assert result.returncode == 0, result.stderr[-2000:]
-    expected = reference_products(job) / "macobac.ecsv"
+    expected = reference.outdir(job.stem) / "macobac.ecsv"
     assert filecmp.cmp(expected, tmp_path / "macobac.ecsv", shallow=False)
     record = json.loads((tmp_path / "compute-macobac.provenance.json").read_text())
     assert record["software"]["python"] == image_python  # it ran in the image
