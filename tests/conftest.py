@@ -3,6 +3,7 @@
 Also the session check that a run leaves the git checkout clean (:mod:`clean_tree`).
 """
 
+import logging
 import os
 import sqlite3  # noqa: F401  before anything imports eccodes (see calibpipe_tasks/__init__.py)
 import sys
@@ -29,9 +30,47 @@ VENV_BIN = Path(sys.executable).parent
 os.environ["PATH"] = f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
+#: markers of tests that take from tens of seconds to minutes each
+LONG_MARKERS = ("slow", "engines", "slurm", "containers")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Hand the long tests out first (pytest-xdist distributes tests in this order).
+
+    Longest-first keeps the workers busy to the end: the last minutes are short tests on both
+    workers, not one worker finishing a long test alone. Tests in the step image (marker
+    ``containers``) come after the other long ones, when the image build started with the
+    session (tests/podman_fixture.py) is done, rather than waiting for it at the start.
+    """
+
+    def group(item):
+        if item.get_closest_marker("containers"):
+            return 1
+        return 0 if any(item.get_closest_marker(m) for m in LONG_MARKERS) else 2
+
+    items.sort(key=group)  # stable: in their own order within each group
+
+
 def in_ci():
     """True under CI (``CI=true``), where optional stages must run rather than skip."""
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(autouse=True)
+def _logging_handlers_restored():
+    """Each test leaves the logging handlers as it found them.
+
+    A ctapipe Tool run in-process (``ctapipe.core.run_tool``) installs a console handler on the
+    ``ctapipe`` logger bound to the test's captured stderr, which pytest closes after the test;
+    a ctapipe log line of a later test in the same worker would then print a "Logging error"
+    traceback to stderr (and fail the tests that require none).
+    """
+    loggers = [logging.getLogger(), logging.getLogger("ctapipe")]
+    saved = [(logger, logger.handlers[:], logger.level) for logger in loggers]
+    yield
+    for logger, handlers, level in saved:
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -194,6 +194,27 @@ def conformance_entries(path=LIST):
     return {e["id"]: e for e in read_list(path)}
 
 
+def unchecksummed_tool_jobs():
+    """The tool jobs with a product that a machine-local list expects by name only, other
+    than provenance records: SQLite files, and the HDF5 files of ctapipe's own tools (they
+    hold a random activity id). The engines' test (tests/cwl/test_engines.py) compares their
+    products by content instead.
+    """
+    entries = conformance_entries()
+
+    def unchecksummed(job):
+        if load_cwl(cwl_for(job))["class"] != "CommandLineTool":
+            return False
+        names = [
+            f["basename"]
+            for value in entries[job.stem]["output"].values()
+            for f in expected_files(value)
+        ]
+        return any(n.endswith(".sqlite") or n in CTAPIPE_PRODUCTS for n in names)
+
+    return [job for job in JOBS if unchecksummed(job)]
+
+
 def read_numbers(path=NUMBERS):
     """The committed numbers: {job id: {product path in the output directory: fingerprint}}."""
     return json.loads(Path(path).read_text())["entries"]

@@ -35,6 +35,7 @@ from make_conformance import (
     read_numbers,
     run_job,
     software_records,
+    unchecksummed_tool_jobs,
 )
 from ruamel.yaml import YAML
 
@@ -191,7 +192,9 @@ def test_portable_environment_switches_the_wide_kernels_off(tmp_path):
 @pytest.mark.engines
 @pytest.mark.usefixtures("fake_services")  # the fetch-* entries run too
 def test_toil_matches_the_reference_run_byte_for_byte(reference, tmp_path):
-    result = run_cwltest("toil", reference.local_list, tmp_path, "-j", "2")
+    """Every entry but those test_engines.py runs under Toil and compares by content."""
+    by_content = ",".join(job.stem for job in unchecksummed_tool_jobs())
+    result = run_cwltest("toil", reference.local_list, tmp_path, "-j", "2", "-S", by_content)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "All tests passed" in result.stdout + result.stderr
 
