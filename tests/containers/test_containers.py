@@ -1,7 +1,9 @@
 """Every CWL job of the collection runs in the step image with the reference run's products.
 
-Each tool and workflow job of ``cwl/jobs/`` runs under ``cwltool --podman`` (every step in the
-image, one test per job, so that the pytest-xdist workers share them) and its products are
+Each workflow job of ``cwl/jobs/``, and each tool job whose tool is not an unconditional step of
+one of them, runs under ``cwltool --podman`` (every step in the image, one test per job, so
+that the pytest-xdist workers share them; a test checks that every tool of the collection and
+every step of a job left out runs in the image in one of them) and its products are
 compared with the suite's ``cwltool --no-container`` reference run on this machine
 (``reference`` fixture): byte for byte; SQLite databases by their rows; the HDF5 files of
 ctapipe's own tools by every node, attribute and value except their random activity id and
@@ -60,7 +62,28 @@ LEFT_OUT = {
     # its steps are a subset of camera-calibration-spe's
     "camera-calibration": "steps of camera-calibration-spe",
 }
-CONTAINER_JOBS = [j for j in JOBS if j.stem not in LEFT_OUT]
+
+
+def _unconditional_step_tools(workflow_job):
+    """The tools a workflow job's steps run whatever its inputs (steps without ``when``)."""
+    workflow = cwl_for(workflow_job)
+    steps = load_cwl(workflow)["steps"]
+    steps = steps.values() if isinstance(steps, dict) else steps
+    return {(workflow.parent / s["run"]).resolve() for s in steps if "when" not in s}
+
+
+_WORKFLOW_JOBS = [
+    j for j in JOBS if j.stem not in LEFT_OUT and load_cwl(cwl_for(j))["class"] == "Workflow"
+]
+#: tools that run in the image as steps of a workflow job of this stage: their own tool jobs
+#: are not run again here (the venv runs them, tests/cwl)
+_IN_A_WORKFLOW = set().union(*map(_unconditional_step_tools, _WORKFLOW_JOBS))
+CONTAINER_JOBS = _WORKFLOW_JOBS + [
+    j
+    for j in JOBS
+    if load_cwl(cwl_for(j))["class"] == "CommandLineTool"
+    and cwl_for(j).resolve() not in _IN_A_WORKFLOW
+]
 
 
 def _compared_without_software(job):
@@ -92,15 +115,18 @@ def test_tool_hints_name_the_built_image():
         assert load_cwl(tool)["hints"]["DockerRequirement"]["dockerPull"] == tag, tool.name
 
 
-def test_left_out_workflows_have_every_step_in_the_image(reference):
-    """Each step a left-out job ran in the reference run runs in the image in another job
-    of this stage, and so does every tool of the collection."""
+def test_left_out_jobs_have_every_step_in_the_image(reference):
+    """Each tool a left-out job (a workflow of LEFT_OUT, or a tool job whose tool is a step of
+    a workflow run here) ran in the reference run runs in the image in a job of this stage,
+    and so does every tool of the collection."""
 
     def ran(stem):
         return {run.tool.resolve() for run in reference.cwl_jobs(stem)}
 
     in_image = set().union(*(ran(job.stem) for job in CONTAINER_JOBS))
-    for stem in LEFT_OUT:
+    left_out = [job.stem for job in JOBS if job not in CONTAINER_JOBS]
+    assert set(LEFT_OUT) <= set(left_out)
+    for stem in left_out:
         assert ran(stem) and ran(stem) <= in_image, (stem, ran(stem) - in_image)
     assert {t.resolve() for t in TOOLS} <= in_image
 
