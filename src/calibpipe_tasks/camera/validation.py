@@ -273,45 +273,49 @@ def coefficient_sanity(coefficients, good, present_channels):
     Returns
     -------
     dict
-        ``non_finite`` (count over every column), ``non_positive_factor`` (count over
-        the present channels), ``wrong_fill`` (flagged pixels of ``factor``,
-        ``pedestal_offset``, ``time_shift`` not holding the camera median of the good
-        pixels), and ``first`` (a description of the first bad value, or None).
+        ``non_finite`` (count over every column), ``non_positive_factor`` (finite
+        factors <= 0 in the present channels), ``wrong_fill`` (flagged pixels of
+        ``factor``, ``pedestal_offset``, ``time_shift`` not holding the camera median of
+        the good pixels; non-finite values are counted by ``non_finite`` only), and
+        ``first``: for each of the three, a description of the first bad value or None.
     """
-    out = {"non_finite": 0, "non_positive_factor": 0, "wrong_fill": 0, "first": None}
+    out = {"non_finite": 0, "non_positive_factor": 0, "wrong_fill": 0}
+    first = {"non_finite": None, "non_positive_factor": None, "wrong_fill": None}
     for name, value in coefficients.items():
         bad = ~np.isfinite(value)
         if bad.any():
             out["non_finite"] += int(bad.sum())
-            if out["first"] is None:
+            if first["non_finite"] is None:
                 r, c, p = np.argwhere(bad)[0]
-                out["first"] = f"{name} not finite (row {r}, channel {c}, pixel {p})"
+                first["non_finite"] = f"{name} not finite (row {r}, channel {c}, pixel {p})"
     present = list(present_channels)
     factor = coefficients["factor"][:, present]
-    bad = ~(factor > 0)
+    bad = np.isfinite(factor) & (factor <= 0)
     if bad.any():
         out["non_positive_factor"] = int(bad.sum())
-        if out["first"] is None:
-            r, c, p = np.argwhere(bad)[0]
-            out["first"] = f"factor not positive (row {r}, channel {present[c]}, pixel {p})"
+        r, c, p = np.argwhere(bad)[0]
+        first["non_positive_factor"] = (
+            f"factor {factor[r, c, p]:.6g} (row {r}, channel {present[c]}, pixel {p})"
+        )
     for name in ("factor", "pedestal_offset", "time_shift"):
         value = coefficients[name]
         for row in range(value.shape[0]):
             for ch in present:
-                g = good[row, ch]
-                if g.all() or not g.any():
+                g = good[row, ch] & np.isfinite(value[row, ch])
+                if not g.any():
                     continue
                 fill = np.median(value[row, ch, g])
-                flagged = value[row, ch, ~g]
-                wrong = ~np.isclose(flagged, fill, rtol=FILL_RTOL, atol=0)
+                flagged = np.flatnonzero(~good[row, ch] & np.isfinite(value[row, ch]))
+                wrong = ~np.isclose(value[row, ch, flagged], fill, rtol=FILL_RTOL, atol=0)
                 if wrong.any():
                     out["wrong_fill"] += int(wrong.sum())
-                    if out["first"] is None:
-                        pixel = np.flatnonzero(~g)[np.argmax(wrong)]
-                        out["first"] = (
+                    if first["wrong_fill"] is None:
+                        pixel = flagged[np.argmax(wrong)]
+                        first["wrong_fill"] = (
                             f"flagged pixel {pixel} of {name} (row {row}, channel {ch}) holds "
                             f"{value[row, ch, pixel]:.6g}, not the fill value {fill:.6g}"
                         )
+    out["first"] = first
     return out
 
 

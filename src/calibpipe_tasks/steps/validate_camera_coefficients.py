@@ -174,7 +174,7 @@ def _validate_telescope(args, tel_id, coeff, ped, ff, window, n_pixels):
 
     checks = []
 
-    def add(check, value, tolerance, passed, detail, per_row=None):
+    def add(check, value, tolerance, passed, detail, per_row=None, numbers=None):
         entry = {
             "tel_id": tel_id,
             "check": check,
@@ -185,6 +185,8 @@ def _validate_telescope(args, tel_id, coeff, ped, ff, window, n_pixels):
         }
         if per_row is not None:
             entry["per_row"] = per_row
+        if numbers:
+            entry["numbers"] = numbers
         checks.append(entry)
 
     n_rows, n_channels = coeff["factor"].shape[:2]
@@ -230,23 +232,22 @@ def _validate_telescope(args, tel_id, coeff, ped, ff, window, n_pixels):
         sanity["non_finite"],
         0,
         sanity["non_finite"] == 0,
-        "non-finite values" if sanity["non_finite"] else "every value finite",
+        sanity["first"]["non_finite"] or "every value finite",
     )
     add(
         "factor_positive",
         sanity["non_positive_factor"],
         0,
         sanity["non_positive_factor"] == 0,
-        "factors not positive" if sanity["non_positive_factor"] else "every factor positive",
+        sanity["first"]["non_positive_factor"] or "every factor positive",
     )
     add(
         "fill_values",
         sanity["wrong_fill"],
         0,
         sanity["wrong_fill"] == 0,
-        sanity["first"] if sanity["wrong_fill"] else "flagged pixels hold the camera median",
+        sanity["first"]["wrong_fill"] or "flagged pixels hold the camera median",
     )
-    finite_first = sanity["first"]
 
     # (d) validity starts
     day = 86400.0
@@ -266,7 +267,7 @@ def _validate_telescope(args, tel_id, coeff, ped, ff, window, n_pixels):
         and uncovered == 0
         and not no_event_rows
     )
-    detail = f"largest |validity start - first event of its chunk| {worst:.3g} s"
+    detail = "largest |validity start - first event of its chunk| [s]"
     if uncovered:
         detail += f"; {uncovered} event(s) before the first row's validity start"
     if no_event_rows:
@@ -327,9 +328,9 @@ def _validate_telescope(args, tel_id, coeff, ped, ff, window, n_pixels):
         worst,
         args.max_pull,
         np.isfinite(worst) and worst <= args.max_pull,
-        "largest |camera mean calibrated pedestal| in standard errors; means [p.e.] "
-        + str(np.round(closure["camera_mean"], 4).tolist()),
+        "largest |camera mean calibrated pedestal| in standard errors",
         per_row=closure["camera_pull"],
+        numbers={"camera_mean_pe": closure["camera_mean"]},
     )
 
     # (b) flat-field flatness and scale
@@ -348,10 +349,9 @@ def _validate_telescope(args, tel_id, coeff, ped, ff, window, n_pixels):
         worst,
         args.max_flatfield_chi2,
         np.isfinite(worst) and worst <= args.max_flatfield_chi2,
-        f"largest chi2/ndf of the pixels' mean calibrated flat-field around the camera mean "
-        f"(largest |pull| {np.nanmax(flat['max_abs_pull'][:, ch_ok]):.3g}; camera means [p.e.] "
-        f"{np.round(flat['camera_mean'], 3).tolist()})",
+        "largest chi2/ndf of the pixels' mean calibrated flat-field around the camera mean",
         per_row=flat["chi2_ndf"],
+        numbers={"max_abs_pull": flat["max_abs_pull"], "camera_mean_pe": flat["camera_mean"]},
     )
     if "n_pe" in coeff:
         ratio, err = v.flatfield_scale(
@@ -368,9 +368,9 @@ def _validate_telescope(args, tel_id, coeff, ped, ff, window, n_pixels):
             worst,
             args.max_pull,
             np.isfinite(worst) and worst <= args.max_pull,
-            "largest |calibrated flat-field camera mean / median n_pe - 1| in standard errors; "
-            f"ratios {np.round(ratio, 4).tolist()}",
-            per_row=ratio,
+            "largest |calibrated flat-field camera mean / median n_pe - 1| in standard errors",
+            per_row=pulls,
+            numbers={"ratio": ratio, "ratio_err": err},
         )
     f2 = coeff["meta"].get("f_squared")
     try:
@@ -397,10 +397,12 @@ def _validate_telescope(args, tel_id, coeff, ped, ff, window, n_pixels):
             args.max_pull,
             np.isfinite(worst) and worst <= args.max_pull,
             f"largest |(Var_ff - Var_ped - B^2 mu^2) / (F^2 mu) - 1| in standard errors "
-            f"(F^2 {f2}, B {jitter}); ratios {np.round(ratio, 4).tolist()}",
-            per_row=ratio,
+            f"(F^2 {coeff['meta'].get('f_squared')}, "
+            f"B {coeff['meta'].get('light_source_jitter', 0)})",
+            per_row=pulls,
+            numbers={"ratio": ratio, "ratio_err": err},
         )
-    return checks, finite_first
+    return checks
 
 
 def run(args, ctx):
@@ -408,6 +410,7 @@ def run(args, ctx):
     import logging
     import shutil
 
+    import numpy as np
     from astropy.table import Table
 
     from ..errors import InputDataError
@@ -448,7 +451,7 @@ def run(args, ctx):
         coeff = read_coefficients(coeff_path, tel_id, n_pixels)
         ped = (*read_calibration_images(ped_path, tel_id), ped_path)
         ff = (*read_calibration_images(ff_path, tel_id), ff_path)
-        tel_checks, _ = _validate_telescope(args, tel_id, coeff, ped, ff, window, n_pixels)
+        tel_checks = _validate_telescope(args, tel_id, coeff, ped, ff, window, n_pixels)
         checks.extend(tel_checks)
         for c in tel_checks:
             log.info(
@@ -462,9 +465,13 @@ def run(args, ctx):
             if not c["passed"]:
                 value = c["value"]
                 shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+                extra = "".join(
+                    f"; {k} {np.round(np.asarray(x, dtype=float), 4).tolist()}"
+                    for k, x in c.get("numbers", {}).items()
+                )
                 failed.append(
                     f"tel_{tel_id:03d} {c['check']} failed ({shown}, tolerance {c['tolerance']}: "
-                    f"{c['detail']})"
+                    f"{c['detail']}{extra})"
                 )
     if failed:
         raise InputDataError(coeff_path, "validation failed: " + "; ".join(failed))
