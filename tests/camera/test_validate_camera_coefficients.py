@@ -86,6 +86,10 @@ def test_good_sample_passes_and_passes_the_file_on(run_cli, tmp_path):
 
     table = Table.read(out / "camera_validation.ecsv")
     assert len(table) == len(by_name) and np.all(table["passed"])
+    again = tmp_path / "again"
+    assert validate(run_cli, again, COEFFICIENTS, PEDESTAL, FLATFIELD, *WINDOW).code == 0
+    for name in ("camera_validation.json", "camera_validation.ecsv", "camera_coefficients.h5"):
+        assert sha256_of(again / name) == sha256_of(out / name), name
 
 
 @pytest.fixture(scope="module")
