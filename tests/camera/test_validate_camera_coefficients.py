@@ -243,3 +243,59 @@ def test_the_validated_copy_never_replaces_its_input(run_cli, tmp_path):
     result = validate(run_cli, here, here / "camera_coefficients.h5", PEDESTAL, FLATFIELD, *WINDOW)
     assert result.code == 2
     assert sha256_of(here / "camera_coefficients.h5") == before
+
+
+def test_coefficients_applied_as_ctapipe_camera_calibrator_applies_them():
+    """apply_coefficients on the uncalibrated images == CameraCalibrator on the R1 waveforms.
+
+    ctapipe-process' defaults (FixedWindowSum without integration correction, no waveform
+    time shift), the coefficients served by ctapipe's HDF5MonitoringSource at each event's
+    trigger time, against validation's row lookup and formula on the sample's DL1 images.
+    """
+    from ctapipe.calib import CameraCalibrator
+    from ctapipe.io import EventSource, HDF5MonitoringSource
+    from traitlets.config import Config
+
+    from calibpipe_tasks.camera.validation import apply_coefficients, row_index
+    from calibpipe_tasks.io.camera_validation import read_calibration_images, read_coefficients
+
+    coeff = read_coefficients(COEFFICIENTS, 1, 61)
+    images = {}
+    for path in (PEDESTAL, FLATFIELD):
+        times, charge = read_calibration_images(path, 1)
+        for t, q in zip(times, charge, strict=True):
+            images[round(t * 86400e3)] = q  # by trigger time [ms]
+    config = Config(
+        {
+            "CameraCalibrator": {"image_extractor_type": [("type", "*", "FixedWindowSum")]},
+            "FixedWindowSum": {
+                "peak_index": [("type", "*", 21)],
+                "window_width": [("type", "*", 8)],
+                "window_shift": [("type", "*", 4)],
+                "apply_integration_correction": [("type", "*", False)],
+            },
+        }
+    )
+    with EventSource(CAMERA / "calibration.r1.h5") as source:
+        monitoring = HDF5MonitoringSource(subarray=source.subarray, input_files=[COEFFICIENTS])
+        calibrator = CameraCalibrator(subarray=source.subarray, config=config)
+        n = 0
+        for event in source:
+            monitoring.fill_monitoring_container(event)
+            calibrator(event)
+            t = event.trigger.time.tai.mjd
+            row = row_index([t], coeff["start"])[0]
+            expected = apply_coefficients(
+                images[round(t * 86400e3)],
+                coeff["pedestal_offset"][row],
+                coeff["factor"][row],
+                8,
+            )
+            # flagged pixels: ctapipe's invalid-pixel handler (NeighborAverage) replaces them;
+            # the validation leaves them out
+            good = ~coeff["outlier_mask"][row]
+            np.testing.assert_allclose(
+                event.dl1.tel[1].image[good], expected[good], rtol=1e-4, atol=1e-3
+            )
+            n += 1
+    assert n == 200
