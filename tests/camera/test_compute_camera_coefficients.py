@@ -390,3 +390,30 @@ def test_window_position_recorded_and_time_shift_corrected(run_cli, camera_sampl
     table = read_table(out / "camera_coefficients.h5", f"{COEFF_GROUP}/tel_001")
     assert table.meta["peak_index"] == "21" and table.meta["window_shift"] == "3"
     assert table.meta["time_shift_pedestal_corrected"] == "True"
+
+
+def test_time_shift_of_the_workflow_chain_against_the_true_offsets():
+    """The chain's coefficients of calibration.r1.h5 (peak times from FixedWindowSum over
+    waveforms with a 400 ADC baseline): time shifts within their statistics of the truth.
+
+    Without the pedestal correction they were 0.72 ns (high gain) and 0.89 ns (low gain)
+    rms off (measured on the same chain); 50 events per chunk give 0.06 ns per pixel.
+    """
+    from conftest import DATA
+    from ctapipe.io import read_table
+
+    from .synthetic_camera import sample_camera
+
+    _, truth = sample_camera()
+    table = read_table(DATA / "camera" / "calibration.coefficients.h5", f"{COEFF_GROUP}/tel_001")
+    assert table.meta["time_shift_pedestal_corrected"] == "True"
+    shift = np.asarray(table["time_shift"])
+    error = np.asarray(table["time_shift_err"])
+    good = ~np.asarray(table["outlier_mask"])
+    for row in range(len(table)):
+        for channel in range(2):
+            g = good[row, channel]
+            true = truth.time_offset - np.median(truth.time_offset[g])
+            residual = shift[row, channel, g] - true[g]
+            assert np.sqrt(np.mean(residual**2)) < 0.1
+            assert np.sqrt(np.mean((residual / error[row, channel, g]) ** 2)) < 1.6
