@@ -1224,6 +1224,21 @@ CASES = [
             ("fit-pointing", lambda f: lambda d: ["--input", f(d)]),
             ("compute-camera-coefficients", lambda f: lambda d: ["--input", f(d)]),
             ("fit-spe", lambda f: lambda d: ["--input", f(d)]),
+            (
+                "validate-camera-coefficients",
+                lambda f: (
+                    lambda d: [
+                        "--coefficients",
+                        f(d),
+                        "--pedestal-images",
+                        DATA / "camera" / "calibration_pedestal.dl1.h5",
+                        "--flatfield-images",
+                        DATA / "camera" / "calibration_flatfield.dl1.h5",
+                        "--window-width",
+                        "8",
+                    ]
+                ),
+            ),
             ("array-pair-stats", lambda f: lambda d: ["--input", f(d)]),
             ("array-inter-calibration", lambda f: lambda d: ["--input", f(d)]),
             (

@@ -10,7 +10,9 @@ doc: |
   photo-electrons, factor, pedestal_offset per sample, time_shift, their
   uncertainties, n_events, an outlier mask with a reason per pixel, camera-median
   fill values for flagged pixels and is_valid per chunk; each row valid from its
-  chunk's start. Writes a new HDF5 file with
+  chunk's start. With peak_index and window_shift (the fixed window's position) the
+  flat-field peak times are corrected for the pedestal charge inside the window,
+  which ctapipe's FixedWindowSum includes in its charge-weighted peak time. Writes a new HDF5 file with
   /dl1/monitoring/telescope/calibration/camera/coefficients/tel_NNN (read by
   ctapipe's HDF5MonitoringSource, applied by its CameraCalibrator) and an ECSV
   summary. Refuses (exit 3) pedestal and flat-field charges extracted with
@@ -47,6 +49,18 @@ inputs:
     doc: Needed when the statistics do not record their window; checked against them when they do.
     inputBinding:
       prefix: --window-width
+  peak_index:
+    type: int?
+    label: Window reference sample
+    doc: FixedWindowSum peak_index of the extraction (with window_shift); the flat-field peak times are then corrected for the pedestal charge in the window.
+    inputBinding:
+      prefix: --peak-index
+  window_shift:
+    type: int?
+    label: Window shift [samples]
+    doc: FixedWindowSum window_shift of the extraction (the window starts at peak_index - window_shift).
+    inputBinding:
+      prefix: --window-shift
   f_squared:
     type: float?
     label: Excess noise factor F^2

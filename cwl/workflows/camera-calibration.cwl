@@ -9,8 +9,12 @@ doc: |
   peak time (ctapipe-calculate-pixel-statistics, three times) -> one merged
   statistics file (ctapipe-merge --attach-monitoring) ->
   compute-camera-coefficients (F-factor gain, factor, pedestal_offset,
-  time_shift, outliers, per chunk) -> optionally db-upload (kind
-  camera-coefficients, one product per telescope). ctapipe's statistics carry no
+  time_shift corrected for the pedestal in the window, outliers, per chunk) ->
+  validate-camera-coefficients (the coefficients applied to the pedestal and
+  flat-field images: pedestal 0, flat-field flat at the right scale, sane values,
+  validity starts, the same window; a failed check stops the workflow) ->
+  optionally db-upload (kind camera-coefficients, one product per telescope) of
+  the validated file. ctapipe's statistics carry no
   record of the extraction window: give `window_width`.
   With the optional `spe_waveforms` (R1 waveforms of a single-p.e. run of the same
   camera: faint flat-field events) it also extracts those with the same window
@@ -98,7 +102,7 @@ steps:
       peak_index: peak_index
       window_width: window_width
       window_shift: window_shift
-    out: [images]
+    out: [images, provenance]
   flatfield_extraction:
     run: ../tools/ctapipe-process-calibration.cwl
     in:
@@ -108,7 +112,7 @@ steps:
       peak_index: peak_index
       window_width: window_width
       window_shift: window_shift
-    out: [images]
+    out: [images, provenance]
   pedestal_statistics:
     run: ../tools/ctapipe-calculate-pixel-statistics.cwl
     in:
@@ -166,11 +170,23 @@ steps:
     in:
       statistics: merge_statistics/merged
       window_width: window_width
+      peak_index: peak_index
+      window_shift: window_shift
       f_squared: f_squared
       f_squared_table: single_pe_fit/spe_fit
       jitter: jitter
       min_events: min_events
     out: [coefficients, summary, provenance]
+  validate_coefficients:
+    run: ../tools/validate-camera-coefficients.cwl
+    in:
+      coefficients: camera_coefficients/coefficients
+      pedestal_images: pedestal_extraction/images
+      flatfield_images: flatfield_extraction/images
+      extraction_provenance:
+        source: [pedestal_extraction/provenance, flatfield_extraction/provenance]
+        linkMerge: merge_flattened
+    out: [validated_coefficients, report, report_table, provenance]
   upload_coefficients:
     run: ../tools/db-upload.cwl
     when: $(inputs.enabled)
@@ -181,7 +197,7 @@ steps:
       receipt_name:
         default: camera-coefficients.upload-receipt.json
       files:
-        source: [camera_coefficients/summary, camera_coefficients/coefficients]
+        source: [camera_coefficients/summary, validate_coefficients/validated_coefficients]
         linkMerge: merge_flattened
       product_provenance: camera_coefficients/provenance
       database: database
@@ -198,8 +214,8 @@ outputs:
   coefficients:
     type: File
     label: Camera calibration coefficients (HDF5)
-    doc: /dl1/monitoring/telescope/calibration/camera/coefficients/tel_NNN tables.
-    outputSource: camera_coefficients/coefficients
+    doc: /dl1/monitoring/telescope/calibration/camera/coefficients/tel_NNN tables (validated).
+    outputSource: validate_coefficients/validated_coefficients
   summary:
     type: File
     label: Coefficients summary (ECSV)
@@ -210,6 +226,21 @@ outputs:
     label: Provenance of compute-camera-coefficients
     doc: JSON provenance record of the coefficients step.
     outputSource: camera_coefficients/provenance
+  validation_report:
+    type: File
+    label: Validation report (JSON)
+    doc: camera_validation.json - every check of validate-camera-coefficients per telescope.
+    outputSource: validate_coefficients/report
+  validation_table:
+    type: File
+    label: Validation report (ECSV)
+    doc: camera_validation.ecsv - one row per telescope and check.
+    outputSource: validate_coefficients/report_table
+  validation_provenance:
+    type: File
+    label: Provenance of validate-camera-coefficients
+    doc: JSON provenance record of the validation step.
+    outputSource: validate_coefficients/provenance
   spe_fit:
     type: File?
     label: Single-p.e. fit per pixel (ECSV)

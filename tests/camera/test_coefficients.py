@@ -156,3 +156,57 @@ def test_f_squared_errors_enter_the_gain_n_pe_and_factor_errors(camera_sample):
         assert np.allclose(with_err[f"{name}_err"][:, :, good], expected[:, :, good], rtol=1e-12)
     # the factor's camera-median term grows by about 4 % / sqrt(n_good)
     assert np.all(with_err["factor_err"][:, :, good] > plain["factor_err"][:, :, good])
+
+
+def test_fixed_window_peak_time_corrected_for_the_pedestal_in_the_window():
+    """ctapipe's FixedWindowSum peak time includes the baseline; the correction removes it.
+
+    Waveforms as ``calibration.r1.h5`` has them (tests/camera/dl1_calibration_events.py):
+    a 400 ADC per sample baseline, 80 p.e. x gain 10 in a 0.8 ns Gaussian pulse at
+    21 ns + the pixel's true time offset (1 ns rms), 1 GHz, a window of 8 samples
+    from sample 17; extracted by ctapipe's own ``extract_around_peak``.
+    """
+    from ctapipe.image.extractor import extract_around_peak
+
+    from calibpipe_tasks.camera.coefficients import baseline_corrected_peak_time, window_centre
+
+    rng = np.random.default_rng(3)
+    n_events, n_pixels, width, start = 400, 200, 8, 17
+    offset = rng.normal(0.0, 1.0, n_pixels)
+    offset = np.clip(offset, -2.0, 2.0)  # pulses inside the window
+    samples = np.arange(40)
+    baseline = 400.0 + 2 * rng.standard_normal(n_pixels)
+
+    def waves(signal, peak):
+        pulse = np.exp(-0.5 * ((samples - peak[..., None]) / 0.8) ** 2)
+        pulse /= pulse.sum(axis=-1, keepdims=True)
+        return (baseline[:, None] + signal[..., None] * pulse).astype(np.float32)
+
+    signal = 800.0 * (1 + 0.1 * rng.standard_normal((n_events, n_pixels)))
+    peak = 21.0 + offset + 0.4 * rng.standard_normal((n_events, n_pixels))
+    charge, time = extract_around_peak(waves(signal, peak), start + 4, width, 4, 1.0)
+    ped_charge, _ = extract_around_peak(
+        waves(np.zeros((50, n_pixels)), peak[:50]), 21, width, 4, 1.0
+    )
+    t_raw, q_ff, q_ped = time.mean(axis=0), charge.mean(axis=0), ped_charge.mean(axis=0)
+
+    def rms_vs_truth(t):
+        shift = t - np.median(t)
+        return np.sqrt(np.mean((shift - (offset - np.median(offset))) ** 2))
+
+    centre = window_centre(start, width, 40, 1.0)
+    assert centre == 20.5
+    corrected, scale = baseline_corrected_peak_time(t_raw, q_ff, q_ped, centre)
+    assert rms_vs_truth(t_raw) > 0.5  # shrunk by S / Q = 0.2: most of the 1 ns rms is lost
+    raw, fixed = rms_vs_truth(t_raw), rms_vs_truth(corrected)
+    print(f"time_shift rms vs truth: {raw:.3f} ns raw, {fixed:.4f} corrected")
+    # statistical: 0.4 ns / sqrt(400) = 0.02 ns per pixel (and a signal spread of 10 %)
+    assert rms_vs_truth(corrected) < 0.05
+    np.testing.assert_allclose(scale, q_ff / (q_ff - q_ped))
+
+
+def test_window_centre_is_clipped_to_the_readout():
+    from calibpipe_tasks.camera.coefficients import window_centre
+
+    assert window_centre(-2, 8, 40, 1.0) == 2.5  # samples 0..5
+    assert window_centre(36, 8, 40, 2.0) == 0.5 * (36 + 39) / 2.0

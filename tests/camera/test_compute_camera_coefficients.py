@@ -363,3 +363,57 @@ def test_the_real_ctapipe_chain_feeds_the_step(run_cli, tmp_path):
     assert np.all(reason[:, :, 0] == REASONS["dead"])  # the generator's dead pixel
     assert np.all(reason[:, :, 27] == REASONS["hot"])  # and its hot pixel
     assert np.all(np.isfinite(table["factor"])) and np.all(table["factor"] > 0)
+
+
+def test_peak_index_and_window_shift_go_together(run_cli, camera_sample, tmp_path):
+    result = run(run_cli, camera_sample.path, tmp_path / "out", "--peak-index", "21")
+    assert result.code == 2
+    (line,) = error_lines(result.err)
+    assert "--peak-index and --window-shift go together" in line
+
+
+def test_window_shift_must_match_the_recorded_one(run_cli, camera_sample, tmp_path):
+    out = tmp_path / "out"
+    result = run(run_cli, camera_sample.path, out, "--peak-index", "21", "--window-shift", "4")
+    assert result.code == 3
+    (line,) = error_lines(result.err)
+    assert "window shift 3, not --window-shift 4" in line
+    assert sorted(p.name for p in out.iterdir()) == []
+
+
+def test_window_position_recorded_and_time_shift_corrected(run_cli, camera_sample, tmp_path):
+    from ctapipe.io import read_table
+
+    out = tmp_path / "out"
+    result = run(run_cli, camera_sample.path, out, "--peak-index", "21", "--window-shift", "3")
+    assert result.code == 0, result.err
+    table = read_table(out / "camera_coefficients.h5", f"{COEFF_GROUP}/tel_001")
+    assert table.meta["peak_index"] == "21" and table.meta["window_shift"] == "3"
+    assert table.meta["time_shift_pedestal_corrected"] == "True"
+
+
+def test_time_shift_of_the_workflow_chain_against_the_true_offsets():
+    """The chain's coefficients of calibration.r1.h5 (peak times from FixedWindowSum over
+    waveforms with a 400 ADC baseline): time shifts within their statistics of the truth.
+
+    Without the pedestal correction they were 0.72 ns (high gain) and 0.89 ns (low gain)
+    rms off (measured on the same chain); 50 events per chunk give 0.06 ns per pixel.
+    """
+    from conftest import DATA
+    from ctapipe.io import read_table
+
+    from .synthetic_camera import sample_camera
+
+    _, truth = sample_camera()
+    table = read_table(DATA / "camera" / "calibration.coefficients.h5", f"{COEFF_GROUP}/tel_001")
+    assert table.meta["time_shift_pedestal_corrected"] == "True"
+    shift = np.asarray(table["time_shift"])
+    error = np.asarray(table["time_shift_err"])
+    good = ~np.asarray(table["outlier_mask"])
+    for row in range(len(table)):
+        for channel in range(2):
+            g = good[row, channel]
+            true = truth.time_offset - np.median(truth.time_offset[g])
+            residual = shift[row, channel, g] - true[g]
+            assert np.sqrt(np.mean(residual**2)) < 0.1
+            assert np.sqrt(np.mean((residual / error[row, channel, g]) ** 2)) < 1.6

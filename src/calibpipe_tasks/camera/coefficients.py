@@ -11,7 +11,9 @@ The coefficients are those ctapipe's ``CameraCalibrator`` applies
   flat-fields the camera (every pixel gives the camera median number of
   photo-electrons for the flat-field pulse), ``n_pe`` and ``S`` from the F-factor
   method (:mod:`.ffactor`);
-* ``time_shift = t_FF - median_camera(t_FF)`` from the mean flat-field peak time.
+* ``time_shift = t_FF - median_camera(t_FF)`` from the mean flat-field peak time,
+  corrected for the pedestal charge inside a fixed window
+  (:func:`baseline_corrected_peak_time`) when the window's position is known.
 
 Each comes with its uncertainty (first-order propagation; the camera-median
 terms add ``1.2533 * sqrt(median(err^2) / n_good)``). Flagged pixels
@@ -31,6 +33,57 @@ from .outliers import REASONS, flag_outliers, masked_median, robust_std
 MEDIAN_EFFICIENCY = 1.2533141373155003
 
 
+def window_centre(window_start, window_width, n_samples, sampling_rate_ghz):
+    """Centroid [ns] of a fixed extraction window of samples ``[start, start + width)``.
+
+    The window is clipped to the readout as ctapipe's ``extract_around_peak`` does
+    (``start = max(0, peak_index - window_shift)``, ``end = min(start + width, n_samples)``);
+    the centroid of a constant over it is the mean sample index over the sampling rate.
+    """
+    start = max(0, int(window_start))
+    end = min(int(window_start) + int(window_width), int(n_samples))
+    return 0.5 * (start + end - 1) / float(sampling_rate_ghz)
+
+
+def baseline_corrected_peak_time(peak_time, charge, pedestal_charge, centre):
+    """Peak time of the pulse alone, from a fixed-window peak time that includes the pedestal.
+
+    ctapipe's ``FixedWindowSum`` (``extract_around_peak``) gives as peak time the
+    charge-weighted mean sample index of the **whole** window, pedestal included
+    (baseline and night-sky background, every positive sample). With a pedestal
+    charge ``P`` spread evenly over the window (centroid ``c``) and a pulse of charge
+    ``S = Q - P`` at time ``t``, the extracted time is ``(P c + S t) / Q``: pulled
+    towards the window centre by the factor ``S / Q`` (0.2 for 80 p.e. on a 400 ADC
+    per sample baseline over 8 samples), which shrinks every pixel's time offset by
+    that factor. Inverting it:
+
+        t = c + (t_extracted - c) * Q / (Q - P)
+
+    Parameters
+    ----------
+    peak_time : ndarray
+        Mean extracted peak time [ns] (e.g. of the flat-field events).
+    charge, pedestal_charge : ndarray
+        Mean extracted charge of the same events and of pedestal events (same window).
+    centre : float
+        Centroid of the window [ns] (:func:`window_centre`).
+
+    Returns
+    -------
+    corrected : ndarray
+        The pulse's peak time; where ``Q - P <= 0`` (a dead pixel) the input.
+    scale : ndarray
+        ``Q / (Q - P)`` (1 there): the factor by which the corrected time's errors grow.
+    """
+    charge = np.asarray(charge, dtype=float)
+    signal = charge - np.asarray(pedestal_charge, dtype=float)
+    ok = np.isfinite(signal) & (signal > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(ok, charge / signal, 1.0)
+    corrected = centre + (np.asarray(peak_time, dtype=float) - centre) * scale
+    return corrected, scale
+
+
 class AllPixelsFlagged(ValueError):
     """Every pixel of a chunk and channel is flagged: no camera median exists."""
 
@@ -45,6 +98,7 @@ def compute_coefficients(
     max_flagged_fraction=0.1,
     missing_channels=(),
     f_squared_err=0.0,
+    window_centre=None,
     **thresholds,
 ):
     """Coefficients per chunk, channel and pixel.
@@ -71,6 +125,11 @@ def compute_coefficients(
         Uncertainty of ``f_squared`` (e.g. of a single-p.e. fit per pixel), added in
         quadrature to the relative errors of gain and n_pe (``g`` and ``n_pe`` scale as
         ``1/F^2`` and ``F^2``), hence to the camera median of n_pe in ``factor_err``.
+    window_centre : float, optional
+        Centroid [ns] of the fixed extraction window of the flat-field peak times
+        (:func:`window_centre`); when given, the peak times are corrected for the
+        pedestal charge inside the window (:func:`baseline_corrected_peak_time`)
+        before ``time_shift`` is formed.
     **thresholds
         Passed to :func:`.outliers.flag_outliers`.
 
@@ -112,6 +171,11 @@ def compute_coefficients(
         | np.asarray(peak_time["outlier_mask"], bool)
     )
     t_mean = np.asarray(peak_time["mean"], dtype=float)
+    t_scale = 1.0
+    if window_centre is not None:
+        t_mean, t_scale = baseline_corrected_peak_time(
+            t_mean, flatfield["mean"], pedestal["mean"], window_centre
+        )
     reason = flag_outliers(
         stats,
         np.asarray(pedestal["std"], float),
@@ -144,8 +208,10 @@ def compute_coefficients(
         ped_mean = np.asarray(pedestal["mean"], float)
         pedestal_offset = ped_mean / window_width
         pedestal_offset_err = np.sqrt(var_ped / np.asarray(pedestal["n_events"])) / window_width
-        t_err2 = unbiased_variance(peak_time["std"], peak_time["n_events"]) / np.asarray(
-            peak_time["n_events"], float
+        t_err2 = (
+            unbiased_variance(peak_time["std"], peak_time["n_events"])
+            / np.asarray(peak_time["n_events"], float)
+            * t_scale**2
         )
         median_t = masked_median(t_mean, good)
         median_t_err2 = MEDIAN_EFFICIENCY**2 * masked_median(t_err2, good) / n_good

@@ -45,6 +45,7 @@ STEP_MODULES = {
     # camera calibration coefficients (UC-120-2.20)
     "compute-camera-coefficients": "compute_camera_coefficients",
     "fit-spe": "fit_spe",
+    "validate-camera-coefficients": "validate_camera_coefficients",
     # array inter- and cross-calibration from shower events (UC-120-2.32, 2.33)
     "array-pair-stats": "array_pair_stats",
     "array-inter-calibration": "array_inter_calibration",

@@ -63,6 +63,22 @@ def add_arguments(parser):
         help="extraction window; needed when the input does not record it, checked when it does",
     )
     parser.add_argument(
+        "--peak-index",
+        type=int,
+        default=None,
+        metavar="SAMPLE",
+        help="FixedWindowSum peak_index of the extraction (with --window-shift): the "
+        "flat-field peak times are then corrected for the pedestal charge in the window",
+    )
+    parser.add_argument(
+        "--window-shift",
+        type=int,
+        default=None,
+        metavar="SAMPLES",
+        help="FixedWindowSum window_shift of the extraction (the window starts at "
+        "peak_index - window_shift); checked against a recorded WINDOW_SHIFT",
+    )
+    parser.add_argument(
         "--f-squared",
         type=positive_float,
         default=1.222,
@@ -178,9 +194,9 @@ def run(args, ctx):
     from astropy.time import Time
 
     from ..camera.chunks import match_chunks, validity_start
-    from ..camera.coefficients import AllPixelsFlagged, compute_coefficients
+    from ..camera.coefficients import AllPixelsFlagged, compute_coefficients, window_centre
     from ..camera.outliers import REASONS
-    from ..errors import InputDataError
+    from ..errors import InputDataError, UsageError
     from ..io.camera_coefficients import write_coefficients_hdf5
     from ..io.camera_statistics import (
         check_windows,
@@ -192,6 +208,8 @@ def run(args, ctx):
     from ..io.muon_tables import read_subarray
 
     log = logging.getLogger(__name__)
+    if (args.peak_index is None) != (args.window_shift is None):
+        raise UsageError("--peak-index and --window-shift go together (the window's position)")
     path = ctx.add_input(args.input, role="pixel_statistics")
     if args.f_squared_table is not None:
         ctx.add_input(args.f_squared_table, role="f_squared")
@@ -220,6 +238,23 @@ def run(args, ctx):
         n_pixels, n_channels = camera.geometry.n_pixels, camera.readout.n_channels
         tables = read_statistics(path, tel_id, args.pedestal_table)
         width = check_windows(path, tables, args.window_width)
+        centre = None
+        if args.peak_index is not None:
+            recorded = {str(k).upper(): v for k, v in tables["flatfield"].meta.items()}
+            shift = recorded.get("WINDOW_SHIFT")
+            if shift is not None and str(shift) != str(args.window_shift):
+                raise InputDataError(
+                    path,
+                    f"the charges were extracted with window shift {shift}, "
+                    f"not --window-shift {args.window_shift}",
+                )
+            readout = subarray.tel[tel_id].camera.readout
+            centre = window_centre(
+                args.peak_index - args.window_shift,
+                width,
+                readout.n_samples,
+                readout.sampling_rate.to_value(u.GHz),
+            )
         arrays = {}
         for role, table in tables.items():
             first = arrays.get("pedestal")
@@ -331,6 +366,7 @@ def run(args, ctx):
                 max_flagged_fraction=args.max_flagged_fraction,
                 missing_channels=missing_channels,
                 f_squared_err=f2_err,
+                window_centre=centre,
                 **thresholds,
             )
         except AllPixelsFlagged as err:
@@ -345,7 +381,12 @@ def run(args, ctx):
             "factor_err": ("factor_err", 1 / unit, "uncertainty of factor"),
             "pedestal_offset": ("pedestal_offset", unit, "mean sky-pedestal charge per sample"),
             "pedestal_offset_err": ("pedestal_offset_err", unit, "uncertainty of pedestal_offset"),
-            "time_shift": ("time_shift", u.ns, "flat-field peak time minus the camera median"),
+            "time_shift": (
+                "time_shift",
+                u.ns,
+                "flat-field peak time minus the camera median"
+                + (" (pedestal in the window corrected)" if centre is not None else ""),
+            ),
             "time_shift_err": ("time_shift_err", u.ns, "uncertainty of time_shift"),
             "gain": ("gain", unit, "F-factor gain: charge per photo-electron"),
             "gain_err": ("gain_err", unit, "uncertainty of gain"),
@@ -380,6 +421,14 @@ def run(args, ctx):
                 "pedestal_table": args.pedestal_table,
             }
         )
+        if centre is not None:
+            table.meta.update(
+                {
+                    "peak_index": repr(int(args.peak_index)),
+                    "window_shift": repr(int(args.window_shift)),
+                    "time_shift_pedestal_corrected": "True",
+                }
+            )
         products[tel_id] = table
         used[f"tel_{tel_id:03d}"] = {"jitter": jitter, "window_width": width}
 
