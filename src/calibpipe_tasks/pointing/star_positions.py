@@ -513,7 +513,9 @@ def fit_star_images(
             params[:, 2], amp_err, usable_flag, np.asarray(magnitude, float)[star]
         )
         with np.errstate(invalid="ignore"):
-            widen = np.where(expected < params[:, 2], params[:, 2] / expected, 1.0)
+            widen = np.where(
+                (expected > 0) & (expected < params[:, 2]), params[:, 2] / expected, 1.0
+            )
         factor = np.array([1.0, 1.0, 0.0, 0.0])[None, :] * (widen[:, None] - 1.0) + 1.0
         cov = cov * factor[:, :, None] * factor[:, None, :]
     out = {
