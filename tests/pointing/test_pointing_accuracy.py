@@ -4,7 +4,8 @@ The synthetic fields of :mod:`star_field` carry a known mis-pointing applied
 through astropy's refraction and ctapipe's AltAz -> TelescopeFrame transform; the
 tracker and the fit (numpy) must recover it: |bias| < 10 % of the offset + 5″
 and, over 40 independent fields (new noise, new pixel baseline pattern, 20 field
-positions), pulls of the fitted correction with a standard deviation within 0.7-1.3.
+positions), pulls of the fitted correction with a standard deviation within 0.7-1.3, and
+per-star position pulls of the faint (V > 6) stars with a standard deviation within 0.85-1.15.
 """
 
 import numpy as np
@@ -97,7 +98,7 @@ def run_seeds(kind, offset, altitude, catalogue, n_seeds, azimuth=20.0, max_few_
     A chunk may honestly be invalid for "too few stars" (the LST 70° field at one position
     has three stars near the detection limit); such chunks are counted, not fitted: at most
     ``max_few_stars`` of them. Any other invalid chunk fails."""
-    results, few = [], 0
+    results, few, faint = [], 0, []
     for seed in range(n_seeds):
         spec = FieldSpec(
             telescopes={1: kind},
@@ -115,8 +116,29 @@ def run_seeds(kind, offset, altitude, catalogue, n_seeds, azimuth=20.0, max_few_
         assert fit["is_valid"], fit["reason"]
         fit["mean_alt"] = np.mean(field["pointing_alt"])
         results.append(fitted_arcsec(fit))
+        faint.append(star_pulls(rows, field, rows["magnitude"] > FAINT))
     assert few <= max_few_stars, f"{few} of {n_seeds} chunks with too few stars"
-    return np.array(results)
+    return np.array(results), np.concatenate(faint)
+
+
+#: stars fainter than this (V) are near the detection cut on the LST-like camera
+FAINT = 6.0
+
+
+def star_pulls(rows, field, select):
+    """Position pulls (fov_lon, fov_lat) of the measured stars (flag 0) in ``select``
+    against the generator's true positions (mean over the chunk's events)."""
+    ok = (rows["flag"] == FLAG_OK) & select
+    hip = np.asarray(field["stars"]["HIP"])
+    idx = np.array([np.flatnonzero(hip == h)[0] for h in rows["star_id"][ok]], int)
+    tx = field["star_lon"][idx].mean(axis=1) if idx.size else np.zeros(0)
+    ty = field["star_lat"][idx].mean(axis=1) if idx.size else np.zeros(0)
+    return np.column_stack(
+        [
+            (rows["x"][ok] - tx) / np.sqrt(rows["cov_xx"][ok]),
+            (rows["y"][ok] - ty) / np.sqrt(rows["cov_yy"][ok]),
+        ]
+    )
 
 
 def check_acceptance(results, offset, altitude):
@@ -145,5 +167,12 @@ def check_acceptance(results, offset, altitude):
 def test_known_mispointing_recovered(kind, offset, altitude, azimuth, catalogue):
     """40 seeds: the standard deviation of 20 pulls scatters by ±16 % (1 % of the samples
     of a true width 1 fall below 0.63), too close to the 0.7-1.3 band to test it."""
-    results = run_seeds(kind, offset, altitude, catalogue, n_seeds=N_SEEDS, azimuth=azimuth)
+    results, faint = run_seeds(kind, offset, altitude, catalogue, n_seeds=N_SEEDS, azimuth=azimuth)
     check_acceptance(results, offset, altitude)
+    # faint stars (near the 5σ cut): the amplitude of those that pass came out high, and
+    # their errors were too small (fov_lon pulls 1.15-1.24 before their errors were computed at
+    # the amplitude their magnitude predicts); for ~200 pulls of true width 1 the standard
+    # deviation is within 0.85-1.15 at 3σ
+    assert len(faint) > 100, len(faint)
+    for axis in (0, 1):
+        assert 0.85 <= faint[:, axis].std() <= 1.15, (axis, faint[:, axis].std(), len(faint))

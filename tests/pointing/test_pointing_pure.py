@@ -365,3 +365,61 @@ def test_baseline_spread_is_not_widened_by_stars():
     images = pattern * (1 + 0.226 * rng.standard_normal((n_events, n_pix)))
     true = np.std(pattern[~lit])
     assert abs(baseline_spread(images, np.ones(n_pix, bool)) / true - 1) < 0.05
+
+
+def test_faint_star_position_errors_at_the_amplitude_its_magnitude_predicts():
+    """A star at ≈ 4.8σ (true amplitude 12) beside two bright ones, 600 noise draws: the draws
+    that pass the 5σ cut are those whose amplitude came out high (median 1.17 × true) and
+    the curvature error, ∝ 1 / amplitude, is too small (position pulls ≈ 1.2); computed at
+    the amplitude the magnitudes and the bright stars' flux scale predict, the pulls are 1."""
+    x, y = _lst_pixels()
+    pitch0 = np.deg2rad(0.1)
+    magnitude = np.array([4.0, 4.51, 4.0 + 2.5 * np.log10(400.0 / 12.0)])
+    amplitude = 400.0 * 10 ** (-0.4 * (magnitude - 4.0))
+    stars = [
+        (x[300] + 0.2 * pitch0, y[300], amplitude[0]),
+        (x[700] - 0.1 * pitch0, y[700] + 0.3 * pitch0, amplitude[1]),
+        (x[500] + 0.27 * pitch0, y[500] - 0.12 * pitch0, amplitude[2]),
+    ]
+    images, errors, pitch, sigma = _star_images(x, y, stars, 600, seed=4)
+    n = images.shape[0]
+    from calibpipe_tasks.pointing.star_positions import fit_star_images, hexagon_orientation
+
+    def fit(**kw):
+        return fit_star_images(
+            images,
+            errors,
+            np.ones(x.size, bool),
+            x,
+            y,
+            np.array([[s[0]] * n for s in stars]),
+            np.array([[s[1]] * n for s in stars]),
+            sigma,
+            pitch,
+            None,
+            hexagon_theta=hexagon_orientation(x, y, pitch),
+            magnitude=magnitude,
+            **kw,
+        )
+
+    plain, widened = fit(expected_flux=False), fit()
+    ok = widened["flag"][2] == FLAG_OK
+    assert np.array_equal(ok, plain["flag"][2] == FLAG_OK) and 0.3 < ok.mean() < 0.7
+    assert np.median(widened["amplitude"][2, ok]) / amplitude[2] > 1.1  # the selection
+    # the flux scale comes from all fits (passing the cut or not): expected within 3 %
+    assert abs(np.median(widened["expected_amplitude"][2]) / amplitude[2] - 1) < 0.03
+    assert np.all(np.isnan(plain["expected_amplitude"]))
+    for result, low, high in ((plain, 1.12, 1.5), (widened, 0.9, 1.1)):
+        pulls = np.concatenate(
+            [
+                (result["x"][2, ok] - stars[2][0]) / np.sqrt(result["cov_xx"][2, ok]),
+                (result["y"][2, ok] - stars[2][1]) / np.sqrt(result["cov_yy"][2, ok]),
+            ]
+        )
+        assert low < pulls.std() < high, pulls.std()
+    # errors only grow, by the ratio of the fitted to the expected amplitude
+    ratio = widened["amplitude"] / widened["expected_amplitude"]
+    factor = np.where(ratio > 1, ratio, 1.0) ** 2
+    assert np.allclose(widened["cov_xx"], plain["cov_xx"] * factor, rtol=1e-9)
+    assert np.allclose(widened["cov_yy"], plain["cov_yy"] * factor, rtol=1e-9)
+    assert np.array_equal(widened["amplitude_error"], plain["amplitude_error"])

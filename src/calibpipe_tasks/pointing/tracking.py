@@ -218,6 +218,7 @@ def track_chunk(
         if settings.neighbour_sigma is None
         else (lon, lat, mag[candidates], np.flatnonzero(keep)),
         neighbour_sigma=settings.neighbour_sigma or 0.0,
+        flux_reference=flags == FLAG_OK,
     )
     flags = np.where(flags == FLAG_OK, fits.pop("flag"), flags)
 

@@ -232,6 +232,7 @@ def run(args, ctx):
                 table[out[name]] = np.rad2deg(np.rad2deg(rows[name])) * u.deg**2
             table["amplitude"] = rows["amplitude"] * u.dimensionless_unscaled
             table["amplitude_error"] = rows["amplitude_error"] * u.dimensionless_unscaled
+            table["expected_amplitude"] = rows["expected_amplitude"] * u.dimensionless_unscaled
             table["baseline"] = rows["baseline"] * u.dimensionless_unscaled
             table["fit_chi2"] = rows["chi2"] * u.dimensionless_unscaled
             table["fit_ndf"] = rows["ndf"].astype(np.int32)
@@ -319,6 +320,10 @@ STAR_DESCRIPTIONS = {
     "cov_lat_lat": "variance of measured_lat",
     "amplitude": "fitted variance excess of the star summed over pixels (image units)",
     "amplitude_error": "standard error of amplitude",
+    "expected_amplitude": (
+        "amplitude predicted from the magnitude and the chunk's flux scale (stars at"
+        " SNR >= 10); where amplitude exceeds it, the position errors are computed at it"
+    ),
     "baseline": "fitted local night-sky variance baseline (image units)",
     "fit_chi2": "chi2 of the star's PSF-template fit",
     "fit_ndf": "degrees of freedom of the star's fit",
