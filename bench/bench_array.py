@@ -1,7 +1,7 @@
 """Benchmark of ``array-pair-stats`` on a night-sized DL2 file, beside ctao-calibpipe 0.8.0.
 
     .venv/bin/python bench/bench_array.py [--showers 1300000] [--keep] [--no-anchor]
-        [--compare-src DIR] [--anchor-venv DIR] [--anchor-image]
+        [--marginal-showers N] [--compare-src DIR] [--anchor-venv DIR] [--anchor-image]
 
 Writes a synthetic DL2 file (``tests/array/dl2_synthetic.py``, in a child process) of 64
 telescopes (4 LST-, 25 MST-, 35 SST-like) with >= 2 M telescope events and known
@@ -11,6 +11,10 @@ throughputs, then runs on that same file, one after the other:
   ``array-cross-calibration`` on its output);
 * with ``--compare-src DIR``: the same step from another source tree (e.g. main's
   ``src``, unpacked with ``git archive``) in this venv (``PYTHONPATH=DIR``);
+* ``array-pair-stats`` (and the ``--compare-src`` one) again on a second file of
+  ``--marginal-showers`` showers (default half of ``--showers``, kept beside the first): the
+  *marginal* rate, telescope events per CPU second of the difference of the two files,
+  leaves out the fixed cost (start-up, imports, opening the tables, writing);
 * ctao-calibpipe 0.8.0 (installed by this script into its own venv, ``--anchor-venv``,
   Python 3.12): ``calibpipe-energy-asymmetry-estimation`` (its ``max_distance_asymmetry``
   filter at 0.05, as in its own tests), ``calibpipe-inter-calibration`` (energy
@@ -108,6 +112,25 @@ def night_spec(showers):
         core_radius_m=900.0,
         duration_s=8 * 3600.0,
     )
+
+
+def ensure_dl2(showers):
+    """The synthetic night file of ``showers`` showers (written in a child process if absent)."""
+    dl2 = WORK / f"night_{showers}.dl2.h5"
+    if not dl2.exists():
+        subprocess.run(
+            [sys.executable, __file__, "--write-dl2", str(dl2), "--showers", str(showers)],
+            check=True,
+        )
+    return dl2
+
+
+def count_tel_events(dl2):
+    import tables
+
+    with tables.open_file(str(dl2)) as h5:
+        trig = h5.root.dl1.event.subarray.trigger
+        return int(trig.col("tels_with_trigger").sum()), trig.nrows
 
 
 def ensure_anchor(venv):
@@ -406,6 +429,13 @@ def main(argv=None):
     parser.add_argument(
         "--compare-src", type=Path, default=None, help="another calibpipe-tasks src tree"
     )
+    parser.add_argument(
+        "--marginal-showers",
+        type=int,
+        default=None,
+        help="a second, smaller file (default --showers / 2; 0: none): the marginal rate is "
+        "the difference of telescope events over the difference of CPU time of the two files",
+    )
     parser.add_argument("--write-dl2", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -418,33 +448,39 @@ def main(argv=None):
     from dl2_synthetic import DL2Truth, default_throughputs
 
     WORK.mkdir(exist_ok=True)
-    dl2 = WORK / f"night_{args.showers}.dl2.h5"
     spec = night_spec(args.showers)
     layout = spec.layout
     truth = DL2Truth(default_throughputs(layout), {t: layout[t][0] for t in layout})
     t0 = time.perf_counter()
-    if not dl2.exists():
-        subprocess.run(
-            [sys.executable, __file__, "--write-dl2", str(dl2), "--showers", str(args.showers)],
-            check=True,
-        )
+    dl2 = ensure_dl2(args.showers)
     t_gen = time.perf_counter() - t0
+    small_showers = args.showers // 2 if args.marginal_showers is None else args.marginal_showers
+    small = ensure_dl2(small_showers) if 0 < small_showers < args.showers else None
     anchor_bin = None if args.no_anchor else ensure_anchor(args.anchor_venv)
 
-    import tables
-
-    with tables.open_file(str(dl2)) as h5:
-        n_tel_events = int(h5.root.dl1.event.subarray.trigger.col("tels_with_trigger").sum())
-        n_events = h5.root.dl1.event.subarray.trigger.nrows
+    n_tel_events, n_events = count_tel_events(dl2)
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     logs = WORK / "logs"
     logs.mkdir(exist_ok=True)
     runs = {}
     load = {"before": [round(x, 1) for x in os.getloadavg()]}
     runs["ours"] = run_ours(dl2, WORK / "out", env, "ours", logs)
+    env_cmp = None
     if args.compare_src is not None:
         env_cmp = dict(env, PYTHONPATH=str(args.compare_src.resolve()))
         runs["compare"] = run_ours(dl2, WORK / "out_compare", env_cmp, "compare", logs)
+    small_runs = {}
+    if small is not None:  # the smaller file, for the marginal rate (only the pair-stats step)
+        for name, e in (("ours", env), ("compare", env_cmp)):
+            if e is None:
+                continue
+            out = WORK / f"out_small_{name}"
+            out.mkdir(exist_ok=True)
+            small_runs[name] = run_measured(
+                [BIN / "calibpipe-tasks", "array-pair-stats", "--input", small, "--output-dir",
+                 out, "--log-level", "WARNING"],
+                env=e, log=logs / f"small_{name}.log",
+            )  # fmt: skip
     # the start-up alone: python, the CLI and what the step imports
     startup = run_measured(
         [sys.executable, "-c", "import calibpipe_tasks.cli, tables, yaml, numpy"], env=env
@@ -455,12 +491,14 @@ def main(argv=None):
             dl2, WORK / "anchor", anchor_bin, layout, image=args.anchor_image
         )
     load["after"] = [round(x, 1) for x in os.getloadavg()]
+    n_small = count_tel_events(small)[0] if small is not None else None
 
     result = {
         "telescopes": len(layout),
         "events": n_events,
         "telescope_events": n_tel_events,
         "file_MiB": round(dl2.stat().st_size / 2**20, 1),
+        "small_file_telescope_events": n_small,
         "generate_s": round(t_gen, 1),
         "startup_cpu_s": round(startup["cpu_s"], 2),
         "startup_peak_MiB": round(startup["peak_MiB"], 1),
@@ -482,6 +520,12 @@ def main(argv=None):
             "tel_events_per_wall_s": round(n_tel_events / usage["wall_s"]),
             "peak_MiB": round(usage["peak_MiB"], 1),
         }
+        if name in small_runs:
+            d_cpu = usage["cpu_s"] - small_runs[name]["cpu_s"]
+            rows[name]["small_file_cpu_s"] = round(small_runs[name]["cpu_s"], 2)
+            rows[name]["marginal_tel_events_per_cpu_s"] = (
+                round((n_tel_events - n_small) / d_cpu) if d_cpu > 0 else None
+            )
     rows["ours"].update(ours_accuracy(WORK / "out", truth))
     if "compare" in runs:
         rows["compare"].update(ours_accuracy(WORK / "out_compare", truth))
@@ -521,6 +565,8 @@ def main(argv=None):
     print(json.dumps(result, default=float))
     if not args.keep:
         dl2.unlink()
+        if small is not None:
+            small.unlink()
 
 
 if __name__ == "__main__":

@@ -21,8 +21,9 @@ sys.path.insert(0, str(ROOT / "tests" / "cwl"))
 # a test run must leave `git status --porcelain` unchanged (tests/clean_tree.py)
 from clean_tree import pytest_sessionfinish, pytest_sessionstart  # noqa: E402, F401
 
-# the step image and podman (tests/podman_fixture.py) for the container and Slurm stages
-pytest_plugins = ["pytester", "podman_fixture"]
+# the step image and podman (tests/podman_fixture.py) for the container and Slurm stages; the
+# suite's reference run, started in the background of a whole-suite session (reference_runs.py)
+pytest_plugins = ["pytester", "podman_fixture", "reference_runs"]
 
 # CWL engines run tools with a clean environment in which only PATH passes through:
 # the venv's bin/ (calibpipe-tasks, cwltool, toil-cwl-runner) must come first.
@@ -84,6 +85,7 @@ def _astropy_offline():
 @pytest.fixture(scope="session")
 def reference(tmp_path_factory, worker_id):
     """Every CWL job run once under ``cwltool --no-container`` here (tests/reference_runs.py)."""
+
     from reference_runs import reference_run
 
     return reference_run(tmp_path_factory, worker_id)

@@ -1,7 +1,9 @@
 """The suite's own reference run: every CWL job under ``cwltool --no-container`` on this machine.
 
 Run once per test session and shared by all pytest-xdist workers (the first worker that asks
-runs it, under a file lock; the others wait and read it). It gives:
+runs it, under a file lock; the others wait and read it; when the whole suite runs under xdist
+the controller starts it in the background at the start, :func:`pytest_sessionstart`). It
+gives:
 
 - the products of every job (``Reference.outdir(stem)``, ``Reference.runs[stem]``: the CWL
   output objects), checked against the committed conformance list and its numbers;
@@ -12,8 +14,11 @@ runs it, under a file lock; the others wait and read it). It gives:
 """
 
 import json
+import os
 import platform
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,11 +99,14 @@ def _build(root):
     (root / "runs.json").write_text(json.dumps(runs))
 
 
-def reference_run(tmp_path_factory, worker_id):
-    """The reference run of every job on this machine (see the module's docstring)."""
-    shared = shared_directory(tmp_path_factory, worker_id)
-    root = shared / "reference"
-    with FileLock(str(shared / "reference.lock")):
+def reference_at(root):
+    """The reference run in directory ``root``, made there first if no one has yet.
+
+    Under a file lock beside ``root``: whoever comes first (a worker, or the background run
+    of :func:`pytest_sessionstart`) makes it, the others wait and read it. A failed run is
+    recorded once and fails everyone who asks.
+    """
+    with FileLock(str(root.parent / "reference.lock")):
         if (root / "failed.txt").exists():
             pytest.fail((root / "failed.txt").read_text())
         if not (root / "runs.json").exists():
@@ -109,3 +117,57 @@ def reference_run(tmp_path_factory, worker_id):
                 (root / "failed.txt").write_text(f"reference run failed: {err}")
                 raise
     return Reference(root, json.loads((root / "runs.json").read_text()))
+
+
+def reference_run(tmp_path_factory, worker_id):
+    """The reference run of every job on this machine (see the module's docstring)."""
+    return reference_at(shared_directory(tmp_path_factory, worker_id) / "reference")
+
+
+# --- the reference run in the background of a whole-suite session ------------------------------
+
+_background = pytest.StashKey[subprocess.Popen]()
+
+
+def _whole_suite(config):
+    """Whether the session runs the whole suite (``make test``): no paths, keywords or markers."""
+    default = [str(config.rootpath / p) for p in config.getini("testpaths")]
+    args = [str((config.invocation_params.dir / a).resolve()) for a in config.args]
+    return args == default and not config.option.keyword and not config.option.markexpr
+
+
+def pytest_sessionstart(session):
+    """Start the reference run in the background when the whole suite runs under xdist.
+
+    About 250 tests need it, and the first worker that asks would make it while the other waits
+    idle (3-9 min). Started by the controller at the start, it runs beside the first tests of
+    both workers; the ``reference`` fixture then waits for it under the lock.
+    ``CALIBPIPE_NO_REFERENCE_PREBUILD=1`` switches it off.
+    """
+    config = session.config
+    if hasattr(config, "workerinput") or os.environ.get("CALIBPIPE_NO_REFERENCE_PREBUILD"):
+        return
+    if not getattr(config.option, "numprocesses", None) or not _whole_suite(config):
+        return
+    root = config._tmp_path_factory.getbasetemp() / "reference"  # the workers' shared directory
+    here = Path(__file__).resolve().parent
+    code = (
+        "import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; import conftest; "
+        "from pathlib import Path; from reference_runs import reference_at; "
+        "reference_at(Path(sys.argv[3]))"
+    )
+    log = open(root.parent / "reference-background.log", "w")  # noqa: SIM115 (the run's)
+    config.stash[_background] = subprocess.Popen(
+        [sys.executable, "-c", code, str(here), str(here / "cwl"), str(root)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    log.close()
+
+
+def pytest_sessionfinish(session):
+    """Wait for a background reference run the tests did not wait for."""
+    run = session.config.stash.get(_background, None)
+    if run is not None:
+        run.wait()
