@@ -321,8 +321,9 @@ STAR_DESCRIPTIONS = {
     "amplitude": "fitted variance excess of the star summed over pixels (image units)",
     "amplitude_error": "standard error of amplitude",
     "expected_amplitude": (
-        "amplitude predicted from the magnitude and the chunk's flux scale (stars at"
-        " SNR >= 10); where amplitude exceeds it, the position errors are computed at it"
+        "amplitude predicted from the magnitude and the chunk's flux scale (weighted median"
+        " over the chunk's fitted stars); where amplitude exceeds it, the position errors are"
+        " computed at it"
     ),
     "baseline": "fitted local night-sky variance baseline (image units)",
     "fit_chi2": "chi2 of the star's PSF-template fit",
