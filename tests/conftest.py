@@ -36,7 +36,8 @@ LONG_MARKERS = ("slow", "engines", "slurm", "containers")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Hand the long tests out first (pytest-xdist distributes tests in this order).
+    """Hand the long tests out first (pytest-xdist distributes tests in this order, two at a
+    time: ``--maxschedchunk=2`` in pyproject.toml).
 
     Longest-first keeps the workers busy to the end: the last minutes are short tests on both
     workers, not one worker finishing a long test alone. Tests in the step image (marker
