@@ -68,10 +68,25 @@ def telescopes_with_statistics(path, pedestal_table):
     return sorted(every), simulation
 
 
-def read_statistics(path, tel_id, pedestal_table):
-    """The three tables of one telescope, ``{"pedestal", "flatfield", "peak_time"}``."""
+def read_checked_table(path, where, required, empty="no rows"):
+    """Table ``where`` of HDF5 file ``path`` (ctapipe's ``read_table``): readable, with the
+    ``required`` columns and at least one row, else an InputDataError naming the file."""
     from ctapipe.io import read_table
 
+    try:
+        table = read_table(path, where)
+    except Exception as err:  # noqa: BLE001 - any failure means an unreadable table
+        raise InputDataError(path, f"{where}: unreadable table ({err})") from None
+    missing = [c for c in required if c not in table.colnames]
+    if missing:
+        raise InputDataError(path, f"{where}: missing column(s) {', '.join(missing)}")
+    if len(table) == 0:
+        raise InputDataError(path, f"{where}: {empty}")
+    return table
+
+
+def read_statistics(path, tel_id, pedestal_table):
+    """The three tables of one telescope, ``{"pedestal", "flatfield", "peak_time"}``."""
     tables = {}
     for role, name in (
         ("pedestal", pedestal_table),
@@ -79,15 +94,7 @@ def read_statistics(path, tel_id, pedestal_table):
         ("peak_time", PEAK_TIME),
     ):
         where = f"{STATS_GROUP}/{name}/tel_{tel_id:03d}"
-        try:
-            table = read_table(path, where)
-        except Exception as err:  # noqa: BLE001 - any failure means an unreadable table
-            raise InputDataError(path, f"{where}: unreadable table ({err})") from None
-        missing = [c for c in REQUIRED_COLUMNS if c not in table.colnames]
-        if missing:
-            raise InputDataError(path, f"{where}: missing column(s) {', '.join(missing)}")
-        if len(table) == 0:
-            raise InputDataError(path, f"{where}: no chunk")
+        table = read_checked_table(path, where, REQUIRED_COLUMNS, empty="no chunk")
         table.meta["where"] = where
         tables[role] = table
     return tables

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..errors import InputDataError
 from .camera_coefficients import COEFFICIENTS_GROUP
+from .camera_statistics import read_checked_table
 from .dl1_files import IMAGES_GROUP, check_dl1_images
 from .muon_tables import TRIGGER_TABLE, open_checked
 
@@ -69,18 +70,8 @@ def read_coefficients(path, tel_id, n_pixels):
         ``start`` and ``end`` (TAI MJD per row; ``end`` the next row's start, the
         last row's own start where the table has no ``time_end``) and ``meta``.
     """
-    from ctapipe.io import read_table
-
     where = f"{COEFFICIENTS_GROUP}/tel_{tel_id:03d}"
-    try:
-        table = read_table(path, where)
-    except Exception as err:  # noqa: BLE001 - a corrupt table: one line
-        raise InputDataError(path, f"unreadable table {where} ({err})") from None
-    missing = [c for c in REQUIRED if c not in table.colnames]
-    if missing:
-        raise InputDataError(path, f"{where}: missing column(s) {', '.join(missing)}")
-    if len(table) == 0:
-        raise InputDataError(path, f"{where}: no rows")
+    table = read_checked_table(path, where, REQUIRED)
     out = {"meta": {str(k): str(v) for k, v in table.meta.items()}, "where": where}
     for name in REQUIRED[1:] + OPTIONAL:
         if name not in table.colnames:

@@ -165,6 +165,13 @@ def _jsonable(value):
     return value
 
 
+def _largest(values):
+    """The largest value, NaN if any is not finite (a check that cannot be evaluated fails)."""
+    import numpy as np
+
+    return float(np.max(values)) if np.all(np.isfinite(values)) else np.nan
+
+
 def _validate_telescope(args, tel_id, coeff, ped, ff, window, n_pixels):
     """The checks of one telescope: a list of dicts (check, value, tolerance, passed, detail)."""
     import numpy as np
@@ -311,7 +318,7 @@ def _validate_telescope(args, tel_id, coeff, ped, ff, window, n_pixels):
         calibrated["pedestal"], rows["pedestal"], n_rows, test, offset_err_pe
     )
     chi2 = closure["chi2_ndf"][:, ch_ok]
-    worst = float(np.max(chi2)) if np.all(np.isfinite(chi2)) else np.nan
+    worst = _largest(chi2)
     add(
         "pedestal_closure",
         worst,
@@ -322,7 +329,7 @@ def _validate_telescope(args, tel_id, coeff, ped, ff, window, n_pixels):
         per_row=closure["chi2_ndf"],
     )
     pull = closure["camera_pull"][:, ch_ok]
-    worst = float(np.max(np.abs(pull))) if np.all(np.isfinite(pull)) else np.nan
+    worst = _largest(np.abs(pull))
     add(
         "pedestal_camera_mean",
         worst,
@@ -343,7 +350,7 @@ def _validate_telescope(args, tel_id, coeff, ped, ff, window, n_pixels):
         np.nan_to_num(closure["pixel_var"]),
     )
     chi2 = flat["chi2_ndf"][:, ch_ok]
-    worst = float(np.max(chi2)) if np.all(np.isfinite(chi2)) else np.nan
+    worst = _largest(chi2)
     add(
         "flatfield_flatness",
         worst,
@@ -362,7 +369,7 @@ def _validate_telescope(args, tel_id, coeff, ped, ff, window, n_pixels):
             test,
         )
         pulls = np.abs(ratio - 1) / err
-        worst = float(np.max(pulls[:, ch_ok])) if np.all(np.isfinite(pulls[:, ch_ok])) else np.nan
+        worst = _largest(pulls[:, ch_ok])
         add(
             "flatfield_scale",
             worst,
@@ -390,7 +397,7 @@ def _validate_telescope(args, tel_id, coeff, ped, ff, window, n_pixels):
             jitter,
         )
         pulls = np.abs(ratio - 1) / err
-        worst = float(np.max(pulls[:, ch_ok])) if np.all(np.isfinite(pulls[:, ch_ok])) else np.nan
+        worst = _largest(pulls[:, ch_ok])
         add(
             "photon_statistics",
             worst,
