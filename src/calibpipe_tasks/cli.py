@@ -25,7 +25,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import EXIT_USAGE, StepError, UsageError, one_line
-from .outputs import OutputSet, check_writable_directory, write_bytes_atomic
+from .outputs import OutputSet, check_writable_directory, sha256_of, write_bytes_atomic
 from .steps import STEP_MODULES
 
 log = logging.getLogger("calibpipe_tasks")
@@ -56,6 +56,9 @@ class StepContext:
         The step's products; use :meth:`output` to get a path to write to.
     inputs : list of (Path, str)
         Input files registered with :meth:`add_input`, with their role.
+    input_digests : dict
+        sha256 of inputs already hashed by :meth:`input_sha256` (the provenance record
+        reuses them).
     """
 
     def __init__(self, name, output_dir):
@@ -63,6 +66,7 @@ class StepContext:
         self.output_dir = Path(output_dir)
         self.outputs = OutputSet(self.output_dir, owner=name)
         self.inputs = []
+        self.input_digests = {}
         self.extra_provenance = {}
 
     def add_input(self, path, role=None):
@@ -77,6 +81,13 @@ class StepContext:
             raise UsageError(f"{path}: input is not a regular file")
         self.inputs.append((path, role))
         return path
+
+    def input_sha256(self, path):
+        """sha256 of the input ``path``, read once per step run (products and provenance)."""
+        path = Path(path)
+        if path not in self.input_digests:
+            self.input_digests[path] = sha256_of(path)
+        return self.input_digests[path]
 
     def add_inputs(self, paths, role=None):
         """Register several input files (:meth:`add_input`); exit 2 if one is given twice."""
@@ -297,6 +308,7 @@ def run_step(step_name, argv):
         products,
         start,
         utc_now(),
+        input_digests=ctx.input_digests,
     )
     write_bytes_atomic(Path(args.output_dir) / args.provenance_log, dumps(record))
     for path in products:

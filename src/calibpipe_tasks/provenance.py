@@ -57,14 +57,14 @@ def software_versions():
     return versions
 
 
-def file_record(path, role=None):
-    """Describe one file: path, basename, size and sha256."""
+def file_record(path, role=None, sha256=None):
+    """Describe one file: path, basename, size and sha256 (``sha256``: already computed)."""
     path = Path(path)
     record = {
         "path": str(path),
         "name": path.name,
         "size": path.stat().st_size,
-        "sha256": sha256_of(path),
+        "sha256": sha256 or sha256_of(path),
     }
     if role:
         record["role"] = role
@@ -91,8 +91,14 @@ def _files_of(paths):
     return files
 
 
-def build_record(step, argv, parameters, inputs, outputs, start, end, status="success"):
-    """Assemble the provenance record of one step run (a JSON-serialisable dict)."""
+def build_record(
+    step, argv, parameters, inputs, outputs, start, end, status="success", input_digests=None
+):
+    """Assemble the provenance record of one step run (a JSON-serialisable dict).
+
+    ``input_digests`` maps input paths to their sha256 where the step already computed it.
+    """
+    input_digests = input_digests or {}
     try:
         user = getpass.getuser()
     except (KeyError, OSError):  # pragma: no cover - containers without passwd entry
@@ -104,7 +110,7 @@ def build_record(step, argv, parameters, inputs, outputs, start, end, status="su
         "command_line": list(argv),
         "parameters": _jsonable(parameters),
         "software": software_versions(),
-        "inputs": [file_record(p, role) for p, role in inputs],
+        "inputs": [file_record(p, role, input_digests.get(Path(p))) for p, role in inputs],
         "outputs": [file_record(p) for p in _files_of(outputs)],
         "start_time_utc": start,
         "end_time_utc": end,

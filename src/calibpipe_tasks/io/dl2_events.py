@@ -46,7 +46,6 @@ class DL2Layout:
     reconstructor: str
     classifier: str | None
     n_events: int
-    obs_ids: list
 
 
 def _pick(h5, path, group, wanted, what, option):
@@ -157,7 +156,6 @@ def inspect_dl2(path, regressor=None, reconstructor=None, classifier=None):
                 raise InputDataError(path, f"no classification {CLASSIFICATION_GROUP}/{classifier}")
         trig = h5.get_node(SUBARRAY_TRIGGER)
         n_events = trig.nrows
-        obs_ids = sorted({int(o) for o in np.unique(trig.col("obs_id"))}) if n_events else []
         mask_width = trig.coldescrs["tels_with_trigger"].shape[0]
         try:
             direct = read_layout(h5, path)
@@ -168,9 +166,7 @@ def inspect_dl2(path, regressor=None, reconstructor=None, classifier=None):
         raise InputDataError(
             path, f"tels_with_trigger has {mask_width} columns for {len(tel_ids)} telescopes"
         )
-    return DL2Layout(
-        tel_ids, types, positions, regressor, reconstructor, classifier, n_events, obs_ids
-    )
+    return DL2Layout(tel_ids, types, positions, regressor, reconstructor, classifier, n_events)
 
 
 def _unit_scale(table, column, unit):
@@ -186,17 +182,21 @@ def _unit_scale(table, column, unit):
     return u.Unit(stored).to(unit)
 
 
-def _times_mjd(raw, table, path):
+def _time_converter(table, path):
+    """Function turning the stored ``time`` column of ``table`` into MJD TAI."""
     pos = table.colnames.index("time")
     fmt_key = f"CTAFIELD_{pos}_TIME_FORMAT"
     fmt = str(table.attrs[fmt_key]) if fmt_key in table.attrs._v_attrnamesuser else "mjd"
     if fmt == "ctao_high_res":
         # ctapipe.time.ctao_high_res_to_time: TAI seconds since 1970 and quarter nanoseconds
-        from astropy.time import Time
+        def to_mjd(raw):
+            from astropy.time import Time
 
-        return Time(raw[..., 0], raw[..., 1] * 0.25e-9, format="unix_tai").tai.mjd
+            return Time(raw[..., 0], raw[..., 1] * 0.25e-9, format="unix_tai").tai.mjd
+
+        return to_mjd
     if fmt == "mjd":
-        return np.asarray(raw, dtype=float)
+        return lambda raw: np.asarray(raw, dtype=float)
     raise InputDataError(path, f"trigger time stored as {fmt!r}, not ctao_high_res or mjd")
 
 
@@ -207,12 +207,14 @@ class _BlockReader:
     blocks of at least ``block_rows`` rows ending on a multiple of the table's HDF5 chunk
     size, so that every compressed chunk is decompressed once and the number of PyTables
     calls stays small (one call per block, not per column and chunk of events), while only
-    the needed columns of one block per table stay in memory.
+    the needed columns of one block per table stay in memory. ``convert`` maps a column to
+    a function applied to it once per block (e.g. times to MJD).
     """
 
-    def __init__(self, table, columns, block_rows):
+    def __init__(self, table, columns, block_rows, convert=None):
         self.table = table
         self.columns = columns
+        self.convert = convert or {}
         self.block_rows = int(block_rows)
         self.chunk = int(table.chunkshape[0]) if table.chunkshape else 1
         self.nrows = int(table.nrows)
@@ -225,6 +227,8 @@ class _BlockReader:
             stop = min(self.nrows, -(-stop // self.chunk) * self.chunk)
             rows = self.table.read(a, stop)
             self.data = {c: np.ascontiguousarray(rows[c]) for c in self.columns}
+            for c, function in self.convert.items():
+                self.data[c] = function(self.data[c])
             self.start, self.end = a, stop
         i, j = a - self.start, b - self.start
         return {c: v[i:j] for c, v in self.data.items()}
@@ -232,13 +236,16 @@ class _BlockReader:
 
 #: memory for the per-telescope read buffers of :func:`iter_chunks` (all tables together)
 READ_BUFFER_BYTES = 24 * 2**20
+#: rows per read of the event-level tables (trigger, geometry, classification; ~ 85 bytes a row)
+EVENT_BLOCK_ROWS = 2**15
 
 
 def iter_chunks(path, layout, chunk_events=20000):
     """Yield the telescope events of ``path`` chunk by chunk of events.
 
     The per-telescope tables are read in blocks (:class:`_BlockReader`, together at most
-    about :data:`READ_BUFFER_BYTES` of needed columns), independently of ``chunk_events``.
+    about :data:`READ_BUFFER_BYTES` of needed columns), the event-level ones in blocks of
+    :data:`EVENT_BLOCK_ROWS`, independently of ``chunk_events``.
 
     Yields
     ------
@@ -286,19 +293,37 @@ def iter_chunks(path, layout, chunk_events=20000):
                 )
             )
             scales.append((_unit_scale(e_tab, e_col, "TeV"), _unit_scale(i_tab, i_col, "m")))
+        trig_reader = _BlockReader(
+            trig,
+            ("obs_id", "event_id", "time", "tels_with_trigger"),
+            EVENT_BLOCK_ROWS,
+            convert={"time": _time_converter(trig, path)},
+        )
         geom_path = f"{GEOMETRY_GROUP}/{reco}"
-        geom = h5.get_node(geom_path) if geom_path in h5 else None
-        clsf = h5.get_node(f"{CLASSIFICATION_GROUP}/{cls}") if cls else None
+        geom = None
+        if geom_path in h5:
+            geom = _BlockReader(
+                h5.get_node(geom_path), ("event_id", f"{reco}_is_valid"), EVENT_BLOCK_ROWS
+            )
+        clsf = None
+        if cls:
+            clsf = _BlockReader(
+                h5.get_node(f"{CLASSIFICATION_GROUP}/{cls}"),
+                ("event_id", f"{cls}_prediction"),
+                EVENT_BLOCK_ROWS,
+            )
+        # telescope indices as uint16 (a radix sort below) while there are fewer than 2**16
+        tel_dtype = np.uint16 if n_tel < 2**16 else np.int64
         cursor = np.zeros(n_tel, dtype=np.int64)
         for e0 in range(0, layout.n_events, chunk_events):
             e1 = min(e0 + chunk_events, layout.n_events)
-            rows = trig.read(e0, e1)
+            rows = trig_reader.take(e0, e1)
             mask = rows["tels_with_trigger"]
             obs = rows["obs_id"].astype(np.int64)
             evid = rows["event_id"].astype(np.int64)
             counts = mask.sum(axis=0)
             ev_idx, tel_idx = np.nonzero(mask)
-            order = np.argsort(tel_idx, kind="stable")
+            order = np.argsort(tel_idx.astype(tel_dtype), kind="stable")
             m = ev_idx.size
             intensity = np.empty(m)
             energy = np.empty(m)
@@ -339,22 +364,22 @@ def iter_chunks(path, layout, chunk_events=20000):
                 )
             event_ok = np.ones(e1 - e0, dtype=bool)
             if geom is not None:
-                g = geom.read(e0, e1)
-                if len(g) != e1 - e0 or np.any(g["event_id"] != evid):
+                g = geom.take(e0, e1)
+                if len(g["event_id"]) != e1 - e0 or np.any(g["event_id"] != evid):
                     raise InputDataError(
                         path, f"{geom_path} rows are not aligned with the trigger table"
                     )
                 event_ok &= g[f"{reco}_is_valid"]
             gammaness = None
             if clsf is not None:
-                c = clsf.read(e0, e1)
-                if len(c) != e1 - e0 or np.any(c["event_id"] != evid):
+                c = clsf.take(e0, e1)
+                if len(c["event_id"]) != e1 - e0 or np.any(c["event_id"] != evid):
                     raise InputDataError(
                         path, f"classification {cls} rows are not aligned with the trigger table"
                     )
                 gammaness = np.asarray(c[f"{cls}_prediction"], dtype=float)
             yield {
-                "event_time_mjd": _times_mjd(rows["time"], trig, path),
+                "event_time_mjd": rows["time"],
                 "event_obs_id": obs,
                 "event_ok": event_ok,
                 "gammaness": gammaness,

@@ -169,7 +169,6 @@ def run(args, ctx):
     from ..errors import InputDataError, UsageError
     from ..io.array_pair_stats import FORMAT, write_pair_stats
     from ..io.dl2_events import inspect_dl2, iter_chunks
-    from ..outputs import sha256_of
 
     log = logging.getLogger(__name__)
     path = ctx.add_input(args.input, role="dl2")
@@ -225,7 +224,9 @@ def run(args, ctx):
         len(channels),
     )
     counts = {"candidates": 0, "selected": 0}
+    obs_ids = set()
     for chunk in iter_chunks(path, layout, args.chunk_events):
+        obs_ids.update(np.unique(chunk["event_obs_id"]).tolist())
         with np.errstate(divide="ignore", invalid="ignore"):
             intensity = chunk["intensity"]
             ln_int = np.where(np.isfinite(intensity) & (intensity > 0), np.log(intensity), np.nan)
@@ -281,8 +282,8 @@ def run(args, ctx):
         "format": FORMAT,
         "product": "array pair statistics (ln ratios of telescope pairs)",
         "use_case": "UC-120-2.32, UC-120-2.33",
-        "input": {"name": path.name, "sha256": sha256_of(path)},
-        "obs_ids": layout.obs_ids,
+        "input": {"name": path.name, "sha256": ctx.input_sha256(path)},
+        "obs_ids": sorted(obs_ids),
         "n_events": stats.n_events,
         "n_tel_events": stats.n_tel_events,
         "n_pair_measurements": counts["selected"],
