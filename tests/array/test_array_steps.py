@@ -4,6 +4,8 @@ Closure against the injected throughputs, ctapipe reading our DL2 layout, telesc
 ids written in any order, and every bad input: one line, the exit code, nothing written.
 """
 
+import hashlib
+import json
 import shutil
 
 import numpy as np
@@ -64,6 +66,20 @@ def products(dl2, tmp_path_factory):
     )
     assert code == 0
     return root, stats, inter, cross
+
+
+def test_pair_stats_name_their_input_and_its_observations(products, dl2):
+    """The product's and the provenance record's input digest are the file's (hashed once)."""
+    from calibpipe_tasks.io.array_pair_stats import read_pair_stats
+
+    _, stats, _, _ = products
+    for obs, (dl2_file, path) in enumerate(zip(dl2[0], stats, strict=True), start=1):
+        digest = hashlib.sha256(dl2_file.read_bytes()).hexdigest()
+        meta = read_pair_stats(path)["meta"]
+        assert meta["input"] == {"name": dl2_file.name, "sha256": digest}
+        assert meta["obs_ids"] == [obs]
+        record = json.loads((path.parent / "array-pair-stats.provenance.json").read_text())
+        assert [i["sha256"] for i in record["inputs"]] == [digest]
 
 
 def test_ctapipe_table_loader_reads_the_generated_dl2(dl2):
