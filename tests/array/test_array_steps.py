@@ -308,6 +308,30 @@ def test_dl2_without_energy_tables_exit_3(run_cli, tmp_path):
     _assert_failed(result, 3, tmp_path, "no energy regressor tables")
 
 
+@pytest.mark.parametrize(
+    "node, column",
+    [
+        ("/dl1/event/subarray/trigger", "time"),
+        ("/dl2/event/subarray/geometry/HillasReconstructor", "HillasReconstructor_is_valid"),
+        ("/dl2/event/telescope/impact/HillasReconstructor/tel_002", "event_id"),
+    ],
+)
+def test_dl2_table_without_a_needed_column_exit_3(node, column, run_cli, tmp_path):
+    import numpy.lib.recfunctions as rfn
+    import tables
+
+    f = tmp_path / "nocolumn.h5"
+    shutil.copy(SAMPLES[0], f)
+    with tables.open_file(str(f), mode="r+") as h5:
+        table = h5.get_node(node)
+        rows = rfn.drop_fields(table.read(), column, usemask=False)
+        where, name = table._v_parent, table.name
+        h5.remove_node(table)
+        h5.create_table(where, name, obj=rows)
+    result = run_cli("array-pair-stats", "--input", f, cwd=tmp_path)
+    _assert_failed(result, 3, tmp_path, f"{node} lacks column {column}")
+
+
 def test_pair_stats_file_is_not_a_dl2_file_exit_3(products, run_cli, tmp_path):
     _, stats, _, _ = products
     result = run_cli("array-pair-stats", "--input", stats[0], cwd=tmp_path)

@@ -208,10 +208,14 @@ class _BlockReader:
     size, so that every compressed chunk is decompressed once and the number of PyTables
     calls stays small (one call per block, not per column and chunk of events), while only
     the needed columns of one block per table stay in memory. ``convert`` maps a column to
-    a function applied to it once per block (e.g. times to MJD).
+    a function applied to it once per block (e.g. times to MJD). A missing column is an
+    :class:`InputDataError` of ``path`` at construction.
     """
 
-    def __init__(self, table, columns, block_rows, convert=None):
+    def __init__(self, path, table, columns, block_rows, convert=None):
+        missing = [c for c in columns if c not in table.colnames]
+        if missing:
+            raise InputDataError(path, f"{table._v_pathname} lacks column {missing[0]}")
         self.table = table
         self.columns = columns
         self.convert = convert or {}
@@ -279,35 +283,28 @@ def iter_chunks(path, layout, chunk_events=20000):
                 readers.append(None)
                 scales.append((1.0, 1.0))
                 continue
-            for tab, cols in ((p_tab, ("hillas_intensity",)), (e_tab, (e_col, v_col))):
-                missing = [c for c in (*cols, "event_id") if c not in tab.colnames]
-                if missing:
-                    raise InputDataError(path, f"{tab._v_pathname} lacks column {missing[0]}")
-            if i_col not in i_tab.colnames:
-                raise InputDataError(path, f"{i_tab._v_pathname} lacks column {i_col}")
             readers.append(
                 (
-                    _BlockReader(p_tab, ("hillas_intensity", "event_id"), block_rows),
-                    _BlockReader(e_tab, (e_col, v_col, "obs_id", "event_id"), block_rows),
-                    _BlockReader(i_tab, (i_col, "event_id"), block_rows),
+                    _BlockReader(path, p_tab, ("hillas_intensity", "event_id"), block_rows),
+                    _BlockReader(path, e_tab, (e_col, v_col, "obs_id", "event_id"), block_rows),
+                    _BlockReader(path, i_tab, (i_col, "event_id"), block_rows),
                 )
             )
             scales.append((_unit_scale(e_tab, e_col, "TeV"), _unit_scale(i_tab, i_col, "m")))
         trig_reader = _BlockReader(
-            trig,
-            ("obs_id", "event_id", "time", "tels_with_trigger"),
-            EVENT_BLOCK_ROWS,
-            convert={"time": _time_converter(trig, path)},
+            path, trig, ("obs_id", "event_id", "time", "tels_with_trigger"), EVENT_BLOCK_ROWS
         )
+        trig_reader.convert["time"] = _time_converter(trig, path)
         geom_path = f"{GEOMETRY_GROUP}/{reco}"
         geom = None
         if geom_path in h5:
             geom = _BlockReader(
-                h5.get_node(geom_path), ("event_id", f"{reco}_is_valid"), EVENT_BLOCK_ROWS
+                path, h5.get_node(geom_path), ("event_id", f"{reco}_is_valid"), EVENT_BLOCK_ROWS
             )
         clsf = None
         if cls:
             clsf = _BlockReader(
+                path,
                 h5.get_node(f"{CLASSIFICATION_GROUP}/{cls}"),
                 ("event_id", f"{cls}_prediction"),
                 EVENT_BLOCK_ROWS,
