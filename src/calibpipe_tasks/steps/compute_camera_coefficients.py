@@ -19,6 +19,7 @@ channel).
 """
 
 from ..argtypes import non_negative_float, positive_float, positive_int
+from .camera_options import add_telescope_argument, select_telescopes
 
 NAME = "compute-camera-coefficients"
 HELP = "camera coefficients (F-factor gain, pedestal, flat-field, time shift) per chunk"
@@ -41,14 +42,7 @@ def add_arguments(parser):
     parser.add_argument(
         "--input", required=True, metavar="STATS.h5", help="merged pixel statistics (HDF5)"
     )
-    parser.add_argument(
-        "--telescope",
-        type=positive_int,
-        nargs="+",
-        default=None,
-        metavar="TEL_ID",
-        help="telescopes to calibrate (default: every telescope in the input)",
-    )
+    add_telescope_argument(parser, "to calibrate", "every telescope in the input")
     parser.add_argument(
         "--pedestal-table",
         choices=["sky_pedestal_image", "pedestal_image"],
@@ -214,13 +208,7 @@ def run(args, ctx):
     if args.f_squared_table is not None:
         ctx.add_input(args.f_squared_table, role="f_squared")
     tel_ids, simulation = telescopes_with_statistics(path, args.pedestal_table)
-    if args.telescope is not None:
-        missing = sorted(set(args.telescope) - set(tel_ids))
-        if missing:
-            raise InputDataError(
-                path, f"no statistics for telescope(s) {', '.join(f'tel_{t:03d}' for t in missing)}"
-            )
-        tel_ids = sorted(set(args.telescope))
+    tel_ids = select_telescopes(args.telescope, tel_ids, path, "statistics for telescope(s)")
     subarray = read_subarray(path)
     thresholds = dict(
         dead_fraction=args.dead_fraction,

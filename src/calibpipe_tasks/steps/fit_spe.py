@@ -15,6 +15,7 @@ the camera median (flagged), never NaN. The table is what
 """
 
 from ..argtypes import positive_float, positive_int
+from .camera_options import add_telescope_argument
 
 NAME = "fit-spe"
 HELP = "absolute gain and F^2 per pixel from single-p.e. charge spectra (batched fit)"
@@ -28,14 +29,7 @@ def add_arguments(parser):
     parser.add_argument(
         "--input", required=True, metavar="DL1.h5", help="ctapipe DL1 file with the images"
     )
-    parser.add_argument(
-        "--telescope",
-        type=positive_int,
-        nargs="+",
-        default=None,
-        metavar="TEL_ID",
-        help="telescopes to fit (default: every telescope with images)",
-    )
+    add_telescope_argument(parser, "to fit", "every telescope with images")
     parser.add_argument(
         "--bins", type=positive_int, default=200, help="histogram bins (default 200)"
     )

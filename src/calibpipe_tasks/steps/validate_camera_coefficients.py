@@ -21,6 +21,7 @@ line naming the coefficients file and the failed checks, exit 3, nothing written
 """
 
 from ..argtypes import positive_float, positive_int
+from .camera_options import add_telescope_argument, select_telescopes
 
 NAME = "validate-camera-coefficients"
 HELP = "check camera coefficients on the run's pedestal and flat-field images"
@@ -72,14 +73,7 @@ def add_arguments(parser):
     parser.add_argument(
         "--peak-index", type=int, default=None, metavar="SAMPLE", help="its peak_index"
     )
-    parser.add_argument(
-        "--telescope",
-        type=positive_int,
-        nargs="+",
-        default=None,
-        metavar="TEL_ID",
-        help="telescopes to validate (default every telescope of the coefficients)",
-    )
+    add_telescope_argument(parser, "to validate", "every telescope of the coefficients")
     parser.add_argument(
         "--max-pedestal-chi2",
         type=positive_float,
@@ -181,7 +175,11 @@ def _validate_telescope(args, tel_id, coeff, ped, ff, window, n_pixels):
 
     checks = []
 
-    def add(check, value, tolerance, passed, detail, per_row=None, numbers=None):
+    def add(check, value, tolerance, detail, per_row=None, numbers=None, passed=None):
+        """One check's entry; it passes if ``value`` is finite and at most ``tolerance``
+        (``passed``: another verdict)."""
+        if passed is None:
+            passed = np.isfinite(value) and value <= tolerance
         entry = {
             "tel_id": tel_id,
             "check": check,
@@ -219,7 +217,6 @@ def _validate_telescope(args, tel_id, coeff, ped, ff, window, n_pixels):
         "extraction_window",
         len(mismatches),
         0,
-        not mismatches,
         "; ".join(mismatches)
         or "coefficients "
         + _describe({k: recorded[k] for k in recorded})
@@ -238,21 +235,18 @@ def _validate_telescope(args, tel_id, coeff, ped, ff, window, n_pixels):
         "coefficients_finite",
         sanity["non_finite"],
         0,
-        sanity["non_finite"] == 0,
         sanity["first"]["non_finite"] or "every value finite",
     )
     add(
         "factor_positive",
         sanity["non_positive_factor"],
         0,
-        sanity["non_positive_factor"] == 0,
         sanity["first"]["non_positive_factor"] or "every factor positive",
     )
     add(
         "fill_values",
         sanity["wrong_fill"],
         0,
-        sanity["wrong_fill"] == 0,
         sanity["first"]["wrong_fill"] or "flagged pixels hold the camera median",
     )
 
@@ -279,7 +273,7 @@ def _validate_telescope(args, tel_id, coeff, ped, ff, window, n_pixels):
         detail += f"; {uncovered} event(s) before the first row's validity start"
     if no_event_rows:
         detail += f"; no flat-field event for row(s) {no_event_rows}"
-    add("validity_start", worst, args.max_start_offset, ok, detail, per_row=offsets_s)
+    add("validity_start", worst, args.max_start_offset, detail, per_row=offsets_s, passed=ok)
 
     # apply the coefficients, event by event with its row
     for images in (ped, ff):
@@ -323,7 +317,6 @@ def _validate_telescope(args, tel_id, coeff, ped, ff, window, n_pixels):
         "pedestal_closure",
         worst,
         args.max_pedestal_chi2,
-        np.isfinite(worst) and worst <= args.max_pedestal_chi2,
         f"largest chi2/ndf of the pixels' mean calibrated pedestal against 0 "
         f"(events per row {closure['n_events'].tolist()})",
         per_row=closure["chi2_ndf"],
@@ -334,7 +327,6 @@ def _validate_telescope(args, tel_id, coeff, ped, ff, window, n_pixels):
         "pedestal_camera_mean",
         worst,
         args.max_pull,
-        np.isfinite(worst) and worst <= args.max_pull,
         "largest |camera mean calibrated pedestal| in standard errors",
         per_row=closure["camera_pull"],
         numbers={"camera_mean_pe": closure["camera_mean"]},
@@ -355,7 +347,6 @@ def _validate_telescope(args, tel_id, coeff, ped, ff, window, n_pixels):
         "flatfield_flatness",
         worst,
         args.max_flatfield_chi2,
-        np.isfinite(worst) and worst <= args.max_flatfield_chi2,
         "largest chi2/ndf of the pixels' mean calibrated flat-field around the camera mean",
         per_row=flat["chi2_ndf"],
         numbers={"max_abs_pull": flat["max_abs_pull"], "camera_mean_pe": flat["camera_mean"]},
@@ -374,7 +365,6 @@ def _validate_telescope(args, tel_id, coeff, ped, ff, window, n_pixels):
             "flatfield_scale",
             worst,
             args.max_pull,
-            np.isfinite(worst) and worst <= args.max_pull,
             "largest |calibrated flat-field camera mean / median n_pe - 1| in standard errors",
             per_row=pulls,
             numbers={"ratio": ratio, "ratio_err": err},
@@ -402,7 +392,6 @@ def _validate_telescope(args, tel_id, coeff, ped, ff, window, n_pixels):
             "photon_statistics",
             worst,
             args.max_pull,
-            np.isfinite(worst) and worst <= args.max_pull,
             f"largest |(Var_ff - Var_ped - B^2 mu^2) / (F^2 mu) - 1| in standard errors "
             f"(F^2 {coeff['meta'].get('f_squared')}, "
             f"B {coeff['meta'].get('light_source_jitter', 0)})",
@@ -441,13 +430,7 @@ def run(args, ctx):
     ff_path = ctx.add_input(args.flatfield_images, role="flatfield_images")
     window = _window_of_images(args, ctx)
     tel_ids = coefficient_telescopes(coeff_path)
-    if args.telescope is not None:
-        lacking = sorted(set(args.telescope) - set(tel_ids))
-        if lacking:
-            raise InputDataError(
-                coeff_path, f"no coefficients for {', '.join(f'tel_{t:03d}' for t in lacking)}"
-            )
-        tel_ids = sorted(set(args.telescope))
+    tel_ids = select_telescopes(args.telescope, tel_ids, coeff_path, "coefficients for")
     subarray = read_subarray(coeff_path)
 
     checks, failed = [], []
